@@ -1,0 +1,100 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#ifndef LINUX_TCP_DEFAULTS_H
+#define LINUX_TCP_DEFAULTS_H
+
+#include "ns3/nstime.h"
+#include "ns3/ptr.h"
+
+#include <cstdint>
+
+namespace ns3
+{
+
+class TcpSocket;
+
+/**
+ * \ingroup reuseport-migration
+ * \brief Linux-like settings for stock ns-3 TCP sockets.
+ *
+ * ns-3's TCP defaults follow the RFCs (3 s initial RTO, 1 s minimum RTO, 200 ms
+ * delayed ACK, 6 retries, 4 min TIME_WAIT) while the experiments compare against a
+ * Linux kernel, so client sockets are tuned to the Linux defaults:
+ *
+ * | ns-3 attribute                    | value  | Linux name                       |
+ * |-----------------------------------|--------|----------------------------------|
+ * | TcpSocket::ConnTimeout            | 1 s    | TCP_TIMEOUT_INIT                 |
+ * | TcpSocket::ConnCount (SYN tx)     | 7      | 1 + net.ipv4.tcp_syn_retries (6) |
+ * | TcpSocket::DataRetries            | 15     | net.ipv4.tcp_retries2            |
+ * | TcpSocket::DelAckTimeout          | 40 ms  | TCP_DELACK_MIN                   |
+ * | TcpSocketBase::MinRto             | 200 ms | TCP_RTO_MIN                      |
+ * | TcpSocketBase::ClockGranularity   | 1 ms   | 1 jiffy at HZ=1000               |
+ * | TcpSocketBase::MaxSegLifetime     | 30 s   | TCP_TIMEWAIT_LEN (60 s) = 2 MSL  |
+ *
+ * ns-3 counts SYN *transmissions* in ConnCount, and backs the SYN timer off as
+ * ConnTimeout * 2^k, so 7 gives SYNs at 0, 1, 3, 7, 15, 31 and 63 s and a
+ * connect failure at 127 s, exactly as Linux with tcp_syn_retries = 6.
+ *
+ * Remaining differences that attributes cannot fix: ns-3 caps the backed-off
+ * RTO at 60 s (Linux TCP_RTO_MAX is 120 s), and closing a SYN_SENT socket sends
+ * a RST in ns-3 but nothing in Linux.
+ */
+class LinuxTcpDefaults
+{
+  public:
+    static constexpr uint32_t SYN_TRANSMISSIONS = 7; //!< 1 + net.ipv4.tcp_syn_retries
+    static constexpr uint32_t DATA_RETRIES = 15;     //!< net.ipv4.tcp_retries2
+
+    /**
+     * \brief Initial SYN retransmission timeout.
+     * \return TCP_TIMEOUT_INIT (1 s)
+     */
+    static Time ConnTimeout();
+
+    /**
+     * \brief Minimum retransmission timeout.
+     * \return TCP_RTO_MIN (200 ms)
+     */
+    static Time MinRto();
+
+    /**
+     * \brief Delayed ACK timeout.
+     * \return TCP_DELACK_MIN (40 ms)
+     */
+    static Time DelAckTimeout();
+
+    /**
+     * \brief Timer granularity used in the RTO computation.
+     * \return 1 ms
+     */
+    static Time ClockGranularity();
+
+    /**
+     * \brief Maximum segment lifetime; TIME_WAIT lasts twice this.
+     * \return 30 s, so that TIME_WAIT lasts TCP_TIMEWAIT_LEN (60 s)
+     */
+    static Time MaxSegLifetime();
+
+    /**
+     * \brief Apply the Linux-like settings to one socket.
+     *
+     * Call before Connect(): ns-3 copies the SYN budget when connecting. The
+     * TcpSocketBase settings are skipped (with a warning) for sockets that are not
+     * TcpSocketBase.
+     *
+     * \param socket the socket to configure
+     */
+    static void Apply(Ptr<TcpSocket> socket);
+
+    /**
+     * \brief Make the Linux-like settings the default of every TCP socket created
+     * afterwards, through Config::SetDefault.
+     */
+    static void SetGlobalDefaults();
+};
+
+} // namespace ns3
+
+#endif /* LINUX_TCP_DEFAULTS_H */

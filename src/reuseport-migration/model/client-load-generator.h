@@ -1,0 +1,136 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#ifndef CLIENT_LOAD_GENERATOR_H
+#define CLIENT_LOAD_GENERATOR_H
+
+#include "ns3/address.h"
+#include "ns3/application.h"
+#include "ns3/client-connection.h"
+#include "ns3/event-id.h"
+#include "ns3/nstime.h"
+#include "ns3/ptr.h"
+#include "ns3/traced-callback.h"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ns3
+{
+
+class ExponentialRandomVariable;
+
+/**
+ * \ingroup reuseport-migration
+ * \brief Open-loop client: starts a new ClientConnection at each arrival.
+ *
+ * Arrivals do not wait for earlier connections, so a slow or failing server
+ * does not slow the offered load down. With "constant" arrivals the first
+ * connection starts at the application start and then every 1/Rate; with
+ * "poisson" the gaps, the first one included, are exponential with mean 1/Rate.
+ * No new connection starts at or after the stop time; connections in flight go
+ * on and stay PENDING until they finish.
+ */
+class ClientLoadGenerator : public Application
+{
+  public:
+    /**
+     * \brief Get the type ID.
+     * \return the object TypeId
+     */
+    static TypeId GetTypeId();
+
+    ClientLoadGenerator();
+    ~ClientLoadGenerator() override;
+
+    /**
+     * \brief Assign a fixed random variable stream number to the arrival process.
+     * \param stream first stream index to use
+     * \return the number of stream indices used
+     */
+    int64_t AssignStreams(int64_t stream);
+
+    /**
+     * \brief Number of connections started.
+     * \return the attempt count
+     */
+    uint32_t GetAttempts() const;
+
+    /**
+     * \brief Number of connections with an outcome; PENDING counts those not finished.
+     * \param outcome the outcome
+     * \return the count
+     */
+    uint32_t GetCount(ConnectionOutcome outcome) const;
+
+    /**
+     * \brief All connections started, in start order.
+     * \return the connections
+     */
+    const std::vector<Ptr<ClientConnection>>& GetConnections() const;
+
+  protected:
+    void DoDispose() override;
+
+  private:
+    void StartApplication() override;
+    void StopApplication() override;
+
+    /**
+     * \brief Arrival process.
+     */
+    enum class Arrival
+    {
+        CONSTANT, //!< Fixed gaps of 1/Rate
+        POISSON,  //!< Exponential gaps with mean 1/Rate
+    };
+
+    /**
+     * \brief Set the arrival process by name; aborts on an unknown name.
+     * \param name "constant" or "poisson"
+     */
+    void SetArrival(std::string name);
+
+    /**
+     * \brief Get the arrival process name.
+     * \return "constant" or "poisson"
+     */
+    std::string GetArrival() const;
+
+    /**
+     * \brief Gap to the next arrival.
+     * \return the gap
+     */
+    Time NextGap();
+
+    /**
+     * \brief Start one connection and schedule the next arrival.
+     */
+    void Arrive();
+
+    /**
+     * \brief Count a connection's outcome and forward it.
+     * \param connection the connection
+     */
+    void HandleOutcome(Ptr<ClientConnection> connection);
+
+    Address m_remote;            //!< Server address
+    double m_rate;               //!< New connections per second
+    Arrival m_arrival;           //!< Arrival process
+    uint32_t m_maxConnections;   //!< Attempt limit, 0 for none
+    uint32_t m_requestBytes;     //!< Forwarded to each connection
+    uint32_t m_responseBytes;    //!< Forwarded to each connection
+    Time m_timeout;              //!< Forwarded to each connection
+    Ptr<ExponentialRandomVariable> m_gap; //!< Poisson gaps
+    EventId m_nextArrival;                //!< Next arrival
+    std::vector<Ptr<ClientConnection>> m_connections;  //!< Connections started
+    std::array<uint32_t, 5> m_finished;                //!< Finished count per outcome
+    TracedCallback<Ptr<const ClientConnection>> m_outcomeTrace; //!< "Outcome" trace
+};
+
+} // namespace ns3
+
+#endif /* CLIENT_LOAD_GENERATOR_H */

@@ -1,0 +1,77 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#include "kernel-events.h"
+
+namespace ns3
+{
+
+const char*
+RstCauseName(RstCause cause)
+{
+    switch (cause)
+    {
+    case RstCause::ACCEPT_QUEUE_PURGE:
+        return "accept-queue";
+    case RstCause::ORPHANED_REQUEST:
+        return "final-ack";
+    case RstCause::MIGRATION_FAILURE:
+        return "migration-failure";
+    case RstCause::PROGRAM_DROP:
+        return "program-drop";
+    case RstCause::ABORT_ON_OVERFLOW:
+        return "overflow";
+    case RstCause::NO_LISTENER:
+        return "no-listener";
+    case RstCause::LISTENER_REPLY:
+        return "listener-reply";
+    case RstCause::EMBRYONIC:
+        return "embryonic";
+    case RstCause::CONNECTION_ABORT:
+        return "connection-abort";
+    case RstCause::CAUSE_COUNT:
+        break;
+    }
+    return "unknown";
+}
+
+const char*
+SynDropReasonName(SynDropReason reason)
+{
+    switch (reason)
+    {
+    case SynDropReason::SYN_QUEUE_FULL:
+        return "syn-queue-full";
+    case SynDropReason::ACCEPT_QUEUE_FULL:
+        return "accept-queue-full";
+    case SynDropReason::SYN_BACKLOG_RULE:
+        return "max-syn-backlog";
+    }
+    return "unknown";
+}
+
+const char*
+RequestEndReasonName(RequestEndReason reason)
+{
+    switch (reason)
+    {
+    case RequestEndReason::EXPIRED:
+        return "expired";
+    case RequestEndReason::ORPHANED_TIMER:
+        return "orphaned-timer";
+    case RequestEndReason::ORPHANED_SEGMENT:
+        return "orphaned-segment";
+    case RequestEndReason::EMBRYONIC_RESET:
+        return "embryonic-reset";
+    case RequestEndReason::ABORT_ON_OVERFLOW:
+        return "abort-on-overflow";
+    case RequestEndReason::MIGRATION_FAILURE:
+        return "migration-failure";
+    case RequestEndReason::REPLACED:
+        return "replaced";
+    }
+    return "unknown";
+}
+
+} // namespace ns3

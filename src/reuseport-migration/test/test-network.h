@@ -1,0 +1,138 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#ifndef RPM_TEST_NETWORK_H
+#define RPM_TEST_NETWORK_H
+
+#include "ns3/client-connection.h"
+#include "ns3/core-module.h"
+#include "ns3/internet-module.h"
+#include "ns3/network-module.h"
+#include "ns3/point-to-point-module.h"
+#include "ns3/reuseport-helper.h"
+#include "ns3/reuseport-stack.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ns3
+{
+namespace test
+{
+
+/**
+ * \brief Clients behind a router, one server: the network most tests run on.
+ *
+ * client_i --(access link)-- router --(server link)-- server. The one-way delay from a
+ * client to the server is accessDelay + serverDelay (plus serialisation).
+ */
+struct TestNetwork
+{
+    NodeContainer clients;                 //!< client hosts
+    Ptr<Node> router;                      //!< the router
+    Ptr<Node> server;                      //!< the server host
+    Ptr<ReuseportStack> stack;             //!< the server's listener model
+    Ipv4Address serverAddress;             //!< the server's address
+    Ptr<PointToPointNetDevice> serverDevice; //!< the server's interface
+    PointToPointHelper serverLink;         //!< helper of the server link (for pcaps)
+
+    /**
+     * \param nClients client hosts
+     * \param accessDelay one-way delay of each client link
+     * \param serverDelay one-way delay of the server link
+     * \param rate data rate of every link
+     */
+    TestNetwork(uint32_t nClients,
+                Time accessDelay = MilliSeconds(10),
+                Time serverDelay = MilliSeconds(1),
+                const std::string& rate = "1Gbps");
+
+    /**
+     * \brief Open a client connection at a given time.
+     * \param client index of the client host
+     * \param at start time
+     * \param port server port
+     * \param requestBytes request size (0: send nothing)
+     * \param responseBytes expected response size
+     * \return the connection
+     */
+    Ptr<ClientConnection> Connect(uint32_t client,
+                                  Time at,
+                                  uint16_t port,
+                                  uint32_t requestBytes = 100,
+                                  uint32_t responseBytes = 1000);
+
+    /**
+     * \brief Drop, on arrival at the server, client segments with ACK set and SYN clear
+     * (the final ACK and everything after it), like the kernel selftest's XDP program.
+     * \param start window start
+     * \param stop window end
+     * \return the error model
+     */
+    Ptr<ErrorModel> DropClientAcks(Time start = Seconds(0), Time stop = Time::Max());
+
+    std::vector<Ptr<ClientConnection>> connections; //!< every connection opened
+};
+
+/**
+ * \brief Base fixture: fixed seed, and a clean simulator and configuration afterwards.
+ */
+class ReuseportTest : public ::testing::Test
+{
+  protected:
+    void SetUp() override;
+    void TearDown() override;
+};
+
+/**
+ * \brief Records every RST the server sends, with its cause, from the stack's trace.
+ */
+struct RstRecorder
+{
+    /// One RST.
+    struct Entry
+    {
+        FourTuple tuple; //!< connection
+        RstCause cause;  //!< why
+        Time at;         //!< when
+    };
+
+    std::vector<Entry> rsts; //!< in order
+
+    /**
+     * \param stack the stack to watch
+     */
+    void Attach(Ptr<ReuseportStack> stack);
+
+    /**
+     * \param cause a cause
+     * \return RSTs with that cause
+     */
+    uint32_t Count(RstCause cause) const;
+
+    /// \return distinct client (address, port) pairs that got a RST
+    uint32_t DistinctPeers() const;
+
+  private:
+    /**
+     * \param t tuple
+     * \param cause cause
+     */
+    void Record(const FourTuple& t, RstCause cause);
+};
+
+/**
+ * \param c connections
+ * \param outcome an outcome
+ * \return how many have it
+ */
+uint32_t CountOutcome(const std::vector<Ptr<ClientConnection>>& c, ConnectionOutcome outcome);
+
+} // namespace test
+} // namespace ns3
+
+#endif /* RPM_TEST_NETWORK_H */
