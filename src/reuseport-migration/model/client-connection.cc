@@ -7,6 +7,9 @@
 #include "ns3/boolean.h"
 #include "ns3/inet-socket-address.h"
 #include "ns3/inet6-socket-address.h"
+#include "ns3/ipv4-header.h"
+#include "ns3/ipv4-interface.h"
+#include "ns3/ipv4-l3-protocol.h"
 #include "ns3/linux-tcp-defaults.h"
 #include "ns3/log.h"
 #include "ns3/node.h"
@@ -14,6 +17,7 @@
 #include "ns3/simulator.h"
 #include "ns3/socket.h"
 #include "ns3/tcp-header.h"
+#include "ns3/tcp-l4-protocol.h"
 #include "ns3/tcp-socket-base.h"
 #include "ns3/tcp-socket-factory.h"
 #include "ns3/trace-source-accessor.h"
@@ -155,12 +159,12 @@ ClientConnection::Start(Ptr<Node> node, const Address& server)
     bool ok = tcp->TraceConnectWithoutContext(
         "Rx",
         MakeCallback(&ClientConnection::HandleSegmentReceived, this));
-    ok = ok && tcp->TraceConnectWithoutContext(
-                   "Tx",
-                   MakeCallback(&ClientConnection::HandleSegmentSent, this));
-    ok = ok && tcp->TraceConnectWithoutContext(
-                   "State",
-                   MakeCallback(&ClientConnection::HandleStateChange, this));
+    ok = ok &&
+         tcp->TraceConnectWithoutContext("Tx",
+                                         MakeCallback(&ClientConnection::HandleSegmentSent, this));
+    ok = ok &&
+         tcp->TraceConnectWithoutContext("State",
+                                         MakeCallback(&ClientConnection::HandleStateChange, this));
     NS_ABORT_MSG_UNLESS(ok, "TcpSocketBase lacks the Rx/Tx/State trace sources");
     socket->SetConnectCallback(MakeCallback(&ClientConnection::HandleConnected, this),
                                MakeCallback(&ClientConnection::HandleConnectFailed, this));
@@ -449,8 +453,7 @@ void
 ClientConnection::HandleStateChange(TcpSocket::TcpStates_t oldState,
                                     TcpSocket::TcpStates_t newState)
 {
-    NS_LOG_FUNCTION(this << TcpSocket::TcpStateName[oldState]
-                         << TcpSocket::TcpStateName[newState]);
+    NS_LOG_FUNCTION(this << TcpSocket::TcpStateName[oldState] << TcpSocket::TcpStateName[newState]);
     m_state = newState;
     // From here on ns-3 frees the socket only from a timer, never while it is
     // processing a segment, so dropping our reference is safe.
@@ -529,6 +532,7 @@ ClientConnection::Decide(ConnectionOutcome outcome)
     m_outcome = outcome;
     m_endTime = Simulator::Now();
     m_deadlineEvent.Cancel();
+    m_deadlineEvent = EventId(); // frees the event
     NS_LOG_INFO(this << " port " << m_localPort << " " << OutcomeName(outcome));
 
     // Often called from inside the socket, which must not be closed re-entrantly.
@@ -555,15 +559,80 @@ ClientConnection::CloseAfterOutcome()
     {
         // Data left unread would make ns-3 answer Close() with a RST.
         ReadResponse();
-        // Completion, EOF and deadline close like an application; after a RST ns-3
-        // ignored (RST|ACK in SYN_SENT) this stops its SYN retransmissions.
-        m_socket->Close();
+        bool byRst =
+            m_rstSeen && !m_closedByFin &&
+            (m_outcome == ConnectionOutcome::RESET || m_outcome == ConnectionOutcome::REFUSED);
+        if (byRst || m_state == TcpSocket::SYN_SENT)
+        {
+            // A RST ns-3 ignored (RST|ACK in SYN_SENT, or one without the
+            // timestamp option), or the deadline while connecting: Linux would
+            // drop the connection without sending anything.
+            AbortSilently();
+        }
+        else
+        {
+            // Completion, EOF and the deadline once connected: close like an application.
+            m_socket->Close();
+        }
     }
     if (m_socketFinished && !m_releaseScheduled)
     {
         m_releaseScheduled = true;
         Simulator::ScheduleNow(&ClientConnection::ReleaseSocket, Ptr<ClientConnection>(this));
     }
+}
+
+void
+ClientConnection::AbortSilently()
+{
+    NS_LOG_FUNCTION(this);
+    // ns-3 has no silent abort: Close() sends a RST from SYN_SENT and a FIN once
+    // connected, neither of which Linux sends here, and a stray segment reaching
+    // a stock ns-3 listener crashes it (LISTEN arms its persist timer on any
+    // non-SYN segment, and the timer reads an empty send buffer). A bare RST
+    // delivered to the socket makes ns-3 close it without answering.
+    Address local;
+    Address peer;
+    Ptr<Node> node = m_socket->GetNode();
+    Ptr<Ipv4L3Protocol> ipv4 = node->GetObject<Ipv4L3Protocol>();
+    Ptr<TcpL4Protocol> tcp = node->GetObject<TcpL4Protocol>();
+    if (m_socket->GetSockName(local) != 0 || m_socket->GetPeerName(peer) != 0 ||
+        !InetSocketAddress::IsMatchingType(local) || !InetSocketAddress::IsMatchingType(peer) ||
+        !ipv4 || !tcp)
+    {
+        NS_LOG_WARN(this << " cannot abort silently, closing instead");
+        m_socket->Close();
+        return;
+    }
+    InetSocketAddress localAddress = InetSocketAddress::ConvertFrom(local);
+    InetSocketAddress peerAddress = InetSocketAddress::ConvertFrom(peer);
+    int32_t interface = ipv4->GetInterfaceForAddress(localAddress.GetIpv4());
+    if (interface < 0)
+    {
+        NS_LOG_WARN(this << " no interface for " << localAddress.GetIpv4() << ", closing");
+        m_socket->Close();
+        return;
+    }
+
+    TcpHeader rst;
+    rst.SetFlags(TcpHeader::RST);
+    rst.SetSourcePort(peerAddress.GetPort());
+    rst.SetDestinationPort(localAddress.GetPort());
+    if (Node::ChecksumEnabled())
+    {
+        rst.EnableChecksums();
+        rst.InitializeChecksum(peerAddress.GetIpv4(),
+                               localAddress.GetIpv4(),
+                               TcpL4Protocol::PROT_NUMBER);
+    }
+    Ptr<Packet> packet = Create<Packet>();
+    packet->AddHeader(rst);
+    Ipv4Header ip;
+    ip.SetSource(peerAddress.GetIpv4());
+    ip.SetDestination(localAddress.GetIpv4());
+    ip.SetProtocol(TcpL4Protocol::PROT_NUMBER);
+    ip.SetPayloadSize(packet->GetSize());
+    tcp->Receive(packet, ip, ipv4->GetInterface(interface));
 }
 
 void

@@ -66,11 +66,13 @@ std::ostream& operator<<(std::ostream& os, ConnectionOutcome outcome);
  *   socket is then closed by this object.
  * - after SYN_SENT, any RST counts as RESET.
  *
- * When ns-3 has not closed the socket itself, it is closed (Close()) in a
- * separate event right after the outcome, as an application would; this also
- * aborts attempts that ns-3 would keep retrying. The socket is released once it
- * is CLOSED or in TIME_WAIT, so ns-3 never frees it while it is processing a
- * segment; from then on only the recorded numbers are kept.
+ * When ns-3 has not closed the socket itself, this object ends it in a
+ * separate event right after the outcome: with Close() after completion, EOF or
+ * a deadline once connected, as an application would; silently after a RST or
+ * a deadline while connecting, as Linux does (ns-3's Close() would send a RST
+ * or FIN). The socket is released once it is CLOSED or in TIME_WAIT, so ns-3
+ * never frees it while it is processing a segment; from then on only the
+ * recorded numbers are kept.
  */
 class ClientConnection : public Object
 {
@@ -81,7 +83,14 @@ class ClientConnection : public Object
      */
     static TypeId GetTypeId();
 
+    /**
+     * \brief Constructor.
+     */
     ClientConnection();
+
+    /**
+     * \brief Destructor; detaches from a socket that is still closing.
+     */
     ~ClientConnection() override;
 
     /**
@@ -93,7 +102,8 @@ class ClientConnection : public Object
     /**
      * \brief Create the socket on a node and connect it to the server, now.
      *
-     * May be called once.
+     * May be called once, from a simulation event (ns-3 cannot send before the
+     * nodes are initialized).
      *
      * \param node the client node (needs an Internet stack)
      * \param server the server address (InetSocketAddress or Inet6SocketAddress)
@@ -204,6 +214,9 @@ class ClientConnection : public Object
     static std::string OutcomeName(ConnectionOutcome outcome);
 
   protected:
+    /**
+     * \brief Detach from the socket; the recorded numbers stay readable.
+     */
     void DoDispose() override;
 
   private:
@@ -299,6 +312,12 @@ class ClientConnection : public Object
     void CloseAfterOutcome();
 
     /**
+     * \brief Drop the connection without sending anything, as Linux does after a
+     * RST or when closing a connecting socket.
+     */
+    void AbortSilently();
+
+    /**
      * \brief The socket is CLOSED or in TIME_WAIT, or has reported an error close.
      */
     void SocketFinished();
@@ -313,29 +332,29 @@ class ClientConnection : public Object
     Time m_timeout;           //!< Application deadline, 0 for none
     bool m_linuxDefaults;     //!< Apply LinuxTcpDefaults to the socket
 
-    Ptr<Socket> m_socket;                  //!< The socket, until it has finished closing
-    TcpSocket::TcpStates_t m_state;        //!< Last socket state seen on the "State" trace
-    ConnectionOutcome m_outcome;           //!< The outcome
-    bool m_started;                        //!< Start() was called
-    bool m_connected;                      //!< The connect callback fired
-    bool m_closedByFin;                    //!< RESET came from an EOF
-    bool m_failedLocally;                  //!< Connect() returned an error
-    bool m_rstSeen;                        //!< A RST arrived while PENDING
-    bool m_rstSent;                        //!< The socket sent a RST of its own while PENDING
-    bool m_socketFinished;                 //!< The socket needs no more attention
-    bool m_releaseScheduled;               //!< ReleaseSocket() is scheduled
-    Time m_startTime;                      //!< Start() time
-    Time m_connectedTime;                  //!< Connect callback time
-    Time m_firstByteTime;                  //!< First response byte time
-    Time m_endTime;                        //!< Outcome time
-    Time m_rstTime;                        //!< First RST arrival time
-    uint64_t m_bytesSent;                  //!< Request bytes accepted by the socket
-    uint64_t m_bytesReceived;              //!< Response bytes read
-    uint32_t m_requestLeft;                //!< Request bytes not yet accepted by the socket
-    uint16_t m_localPort;                  //!< Local port
-    uint32_t m_synCount;                   //!< SYNs sent
-    SequenceNumber32 m_iss;                //!< Sequence number of our SYN
-    EventId m_deadlineEvent;               //!< Application deadline
+    Ptr<Socket> m_socket;           //!< The socket, until it has finished closing
+    TcpSocket::TcpStates_t m_state; //!< Last socket state seen on the "State" trace
+    ConnectionOutcome m_outcome;    //!< The outcome
+    bool m_started;                 //!< Start() was called
+    bool m_connected;               //!< The connect callback fired
+    bool m_closedByFin;             //!< RESET came from an EOF
+    bool m_failedLocally;           //!< Connect() returned an error
+    bool m_rstSeen;                 //!< A RST arrived while PENDING
+    bool m_rstSent;                 //!< The socket sent a RST of its own while PENDING
+    bool m_socketFinished;          //!< The socket needs no more attention
+    bool m_releaseScheduled;        //!< ReleaseSocket() is scheduled
+    Time m_startTime;               //!< Start() time
+    Time m_connectedTime;           //!< Connect callback time
+    Time m_firstByteTime;           //!< First response byte time
+    Time m_endTime;                 //!< Outcome time
+    Time m_rstTime;                 //!< First RST arrival time
+    uint64_t m_bytesSent;           //!< Request bytes accepted by the socket
+    uint64_t m_bytesReceived;       //!< Response bytes read
+    uint32_t m_requestLeft;         //!< Request bytes not yet accepted by the socket
+    uint16_t m_localPort;           //!< Local port
+    uint32_t m_synCount;            //!< SYNs sent
+    SequenceNumber32 m_iss;         //!< Sequence number of our SYN
+    EventId m_deadlineEvent;        //!< Application deadline
     Callback<void, Ptr<ClientConnection>> m_outcomeCallback; //!< Outcome callback
 
     TracedCallback<Ptr<const ClientConnection>> m_outcomeTrace;   //!< "Outcome" trace

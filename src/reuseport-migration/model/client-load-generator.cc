@@ -6,6 +6,8 @@
 
 #include "ns3/abort.h"
 #include "ns3/double.h"
+#include "ns3/inet-socket-address.h"
+#include "ns3/inet6-socket-address.h"
 #include "ns3/log.h"
 #include "ns3/random-variable-stream.h"
 #include "ns3/simulator.h"
@@ -78,7 +80,8 @@ ClientLoadGenerator::ClientLoadGenerator()
       m_requestBytes(100),
       m_responseBytes(1024),
       m_timeout(Seconds(0)),
-      m_gap(CreateObject<ExponentialRandomVariable>())
+      m_gap(CreateObject<ExponentialRandomVariable>()),
+      m_arrivals(0)
 {
     NS_LOG_FUNCTION(this);
     m_finished.fill(0);
@@ -143,9 +146,14 @@ ClientLoadGenerator::StartApplication()
 {
     NS_LOG_FUNCTION(this);
     NS_ABORT_MSG_UNLESS(m_rate > 0, "ClientLoadGenerator: Rate must be positive");
+    NS_ABORT_MSG_UNLESS(InetSocketAddress::IsMatchingType(m_remote) ||
+                            Inet6SocketAddress::IsMatchingType(m_remote),
+                        "ClientLoadGenerator: Remote must be a socket address");
     m_gap->SetAttribute("Mean", DoubleValue(1.0 / m_rate));
+    m_firstArrival = Simulator::Now();
+    m_arrivals = 0;
     // A Poisson process started now has its first arrival after a random gap.
-    m_nextArrival = Simulator::Schedule(m_arrival == Arrival::CONSTANT ? Seconds(0) : NextGap(),
+    m_nextArrival = Simulator::Schedule(m_arrival == Arrival::CONSTANT ? Seconds(0) : NextDelay(),
                                         &ClientLoadGenerator::Arrive,
                                         this);
 }
@@ -184,11 +192,14 @@ ClientLoadGenerator::GetArrival() const
 }
 
 Time
-ClientLoadGenerator::NextGap()
+ClientLoadGenerator::NextDelay() const
 {
     if (m_arrival == Arrival::CONSTANT)
     {
-        return Seconds(1.0 / m_rate);
+        // From the first arrival rather than the last, so rounding to the time
+        // resolution does not accumulate.
+        Time next = m_firstArrival + Seconds(static_cast<double>(m_arrivals) / m_rate);
+        return next - Simulator::Now();
     }
     return Seconds(m_gap->GetValue());
 }
@@ -203,11 +214,12 @@ ClientLoadGenerator::Arrive()
     connection->SetAttribute("Timeout", TimeValue(m_timeout));
     connection->SetOutcomeCallback(MakeCallback(&ClientLoadGenerator::HandleOutcome, this));
     m_connections.push_back(connection);
+    ++m_arrivals;
     connection->Start(GetNode(), m_remote);
 
     if (m_maxConnections == 0 || GetAttempts() < m_maxConnections)
     {
-        m_nextArrival = Simulator::Schedule(NextGap(), &ClientLoadGenerator::Arrive, this);
+        m_nextArrival = Simulator::Schedule(NextDelay(), &ClientLoadGenerator::Arrive, this);
     }
 }
 

@@ -43,7 +43,14 @@ class ClientLoadGenerator : public Application
      */
     static TypeId GetTypeId();
 
+    /**
+     * \brief Constructor.
+     */
     ClientLoadGenerator();
+
+    /**
+     * \brief Destructor.
+     */
     ~ClientLoadGenerator() override;
 
     /**
@@ -73,10 +80,21 @@ class ClientLoadGenerator : public Application
     const std::vector<Ptr<ClientConnection>>& GetConnections() const;
 
   protected:
+    /**
+     * \brief Stop arrivals and detach the connections from their sockets; their
+     * records stay readable.
+     */
     void DoDispose() override;
 
   private:
+    /**
+     * \brief Schedule the first arrival.
+     */
     void StartApplication() override;
+
+    /**
+     * \brief Cancel the next arrival; connections in flight go on.
+     */
     void StopApplication() override;
 
     /**
@@ -101,10 +119,10 @@ class ClientLoadGenerator : public Application
     std::string GetArrival() const;
 
     /**
-     * \brief Gap to the next arrival.
-     * \return the gap
+     * \brief Delay from now to the next arrival.
+     * \return the delay
      */
-    Time NextGap();
+    Time NextDelay() const;
 
     /**
      * \brief Start one connection and schedule the next arrival.
@@ -117,17 +135,19 @@ class ClientLoadGenerator : public Application
      */
     void HandleOutcome(Ptr<ClientConnection> connection);
 
-    Address m_remote;            //!< Server address
-    double m_rate;               //!< New connections per second
-    Arrival m_arrival;           //!< Arrival process
-    uint32_t m_maxConnections;   //!< Attempt limit, 0 for none
-    uint32_t m_requestBytes;     //!< Forwarded to each connection
-    uint32_t m_responseBytes;    //!< Forwarded to each connection
-    Time m_timeout;              //!< Forwarded to each connection
+    Address m_remote;                     //!< Server address
+    double m_rate;                        //!< New connections per second
+    Arrival m_arrival;                    //!< Arrival process
+    uint32_t m_maxConnections;            //!< Attempt limit, 0 for none
+    uint32_t m_requestBytes;              //!< Forwarded to each connection
+    uint32_t m_responseBytes;             //!< Forwarded to each connection
+    Time m_timeout;                       //!< Forwarded to each connection
     Ptr<ExponentialRandomVariable> m_gap; //!< Poisson gaps
+    Time m_firstArrival;                  //!< Time of the first arrival (constant arrivals)
+    uint32_t m_arrivals;                  //!< Arrivals since the start
     EventId m_nextArrival;                //!< Next arrival
-    std::vector<Ptr<ClientConnection>> m_connections;  //!< Connections started
-    std::array<uint32_t, 5> m_finished;                //!< Finished count per outcome
+    std::vector<Ptr<ClientConnection>> m_connections;           //!< Connections started
+    std::array<uint32_t, 5> m_finished;                         //!< Finished count per outcome
     TracedCallback<Ptr<const ClientConnection>> m_outcomeTrace; //!< "Outcome" trace
 };
 

@@ -162,8 +162,9 @@ bool
 TcpFlagDropModel::DoCorrupt(Ptr<Packet> p)
 {
     NS_LOG_FUNCTION(this << p);
+    // ErrorModel::IsCorrupt leaves the Enable()/Disable() switch to subclasses.
     Time now = Simulator::Now();
-    if (now < m_start || now >= m_stop || (m_maxDrops > 0 && m_drops >= m_maxDrops))
+    if (!IsEnabled() || now < m_start || now >= m_stop || (m_maxDrops > 0 && m_drops >= m_maxDrops))
     {
         return false;
     }

@@ -80,15 +80,15 @@ class TcpFlagDropModel : public ErrorModel
      */
     bool ParseTcp(Ptr<const Packet> p, TcpHeader& header) const;
 
-    uint8_t m_flagsSet;        //!< Flags that must all be set
-    uint8_t m_flagsClear;      //!< Flags that must all be clear
+    uint8_t m_flagsSet;         //!< Flags that must all be set
+    uint8_t m_flagsClear;       //!< Flags that must all be clear
     uint16_t m_destinationPort; //!< Destination port to match, 0 for any
-    uint16_t m_sourcePort;     //!< Source port to match, 0 for any
-    Time m_start;              //!< Window start (inclusive)
-    Time m_stop;               //!< Window end (exclusive)
-    uint32_t m_maxDrops;       //!< Drop limit, 0 for none
-    bool m_hasPppHeader;       //!< Packets start with a PPP header
-    uint32_t m_drops;          //!< Segments dropped
+    uint16_t m_sourcePort;      //!< Source port to match, 0 for any
+    Time m_start;               //!< Window start (inclusive)
+    Time m_stop;                //!< Window end (exclusive)
+    uint32_t m_maxDrops;        //!< Drop limit, 0 for none
+    bool m_hasPppHeader;        //!< Packets start with a PPP header
+    uint32_t m_drops;           //!< Segments dropped
     TracedCallback<Ptr<const Packet>, const TcpHeader&> m_dropTrace; //!< "Drop" trace
 };
 

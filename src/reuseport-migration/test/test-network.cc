@@ -79,6 +79,15 @@ TestNetwork::DropClientAcks(Time start, Time stop)
     return em;
 }
 
+Ptr<PcapFileWrapper>
+TestNetwork::CaptureServerPcap(const std::string& path)
+{
+    PcapHelper pcap;
+    Ptr<PcapFileWrapper> file = pcap.CreateFile(path, std::ios::out, PcapHelper::DLT_PPP);
+    pcap.HookDefaultSink<PointToPointNetDevice>(serverDevice, "PromiscSniffer", file);
+    return file;
+}
+
 void
 ReuseportTest::SetUp()
 {

@@ -75,6 +75,13 @@ struct TestNetwork
      */
     Ptr<ErrorModel> DropClientAcks(Time start = Seconds(0), Time stop = Time::Max());
 
+    /**
+     * \brief Capture every packet of the server's interface, both ways, to a pcap file.
+     * \param path the file
+     * \return the file; Close() it before reading it back
+     */
+    Ptr<PcapFileWrapper> CaptureServerPcap(const std::string& path);
+
     std::vector<Ptr<ClientConnection>> connections; //!< every connection opened
 };
 
