@@ -56,6 +56,31 @@ def clean(ctx):
         ctx.log(f"removed {ctx.build_dir}")
 
 
+def run(ctx):
+    """Build, then run a program by name: an example, a scratch program or a benchmark."""
+    if not ctx.args or ctx.args[0].startswith("-"):
+        ctx.fail(f"usage: ./waf run PROGRAM [ARGS...]; programs: {' '.join(_programs(ctx))}", 2)
+    _ensure_built(ctx)
+    name, args = ctx.args[0], ctx.args[1:]
+    programs = _programs(ctx)
+    if name not in programs:
+        ctx.fail(f"no program '{name}'; programs: {' '.join(programs)}", 2)
+    ctx.run([programs[name], *args])
+
+
+def format(ctx):
+    """Format the C++ sources with ns-3's .clang-format (--check only reports)."""
+    p = ctx.parser("Formats every tracked C++ file in place, as ns-3 does.")
+    p.add_argument("--check", action="store_true", help="fail if a file is not formatted")
+    opts = p.parse_args(ctx.args)
+    if not shutil.which("clang-format"):
+        ctx.fail("clang-format not found; install it with: apt-get install clang-format")
+    files = subprocess.run(["git", "ls-files", "*.cc", "*.h"], cwd=ctx.top,
+                           capture_output=True, text=True, check=True).stdout.split()
+    mode = ["--dry-run", "--Werror"] if opts.check else ["-i"]
+    ctx.run(["clang-format", *mode, *files], cwd=ctx.top)
+
+
 # Experiment verbs (scenarios, plot, bench) go here. Each starts with _ensure_built(ctx);
 # those that need Debian Python modules run DEBIAN_PYTHON, not the python3 on PATH.
 
@@ -114,6 +139,18 @@ def _ensure_configured(ctx):
     _ensure_packages(ctx)
     fresh = not (ctx.build_dir / "CMakeCache.txt").exists()
     _cmake_configure(ctx, "Release" if fresh else None)
+
+
+def _programs(ctx):
+    # Every executable target the build knows, by name (examples, scratch, bench).
+    found = {}
+    for sub in ("src/reuseport-migration/examples", "scratch", "bench"):
+        d = ctx.build_dir / sub
+        if d.is_dir():
+            for f in sorted(d.iterdir()):
+                if f.is_file() and os.access(f, os.X_OK):
+                    found[f.name] = f
+    return found
 
 
 def _ensure_built(ctx, extra=()):

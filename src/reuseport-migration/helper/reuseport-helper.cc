@@ -62,7 +62,8 @@ ReuseportHelper::Listen(Ptr<Node> node, const InetSocketAddress& local, int back
     {
         l->SetAttribute(name, *value);
     }
-    NS_ABORT_MSG_IF(l->Bind(local) != 0, "cannot bind " << local.GetIpv4() << ":" << local.GetPort());
+    NS_ABORT_MSG_IF(l->Bind(local) != 0,
+                    "cannot bind " << local.GetIpv4() << ":" << local.GetPort());
     int ret = backlog < 0 ? l->Listen() : l->Listen(backlog);
     NS_ABORT_MSG_IF(ret != 0,
                     "cannot listen on " << local.GetIpv4() << ":" << local.GetPort()

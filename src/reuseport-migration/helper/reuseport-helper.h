@@ -25,8 +25,8 @@ namespace ns3
  *   ReuseportHelper reuseport;
  *   reuseport.SetStackAttribute("TcpMigrateReq", BooleanValue(true));
  *   reuseport.Install(serverNode);
- *   auto listeners = reuseport.ListenGroup(serverNode, InetSocketAddress(Ipv4Address::GetAny(), 80), 4);
- * \endcode
+ *   auto listeners = reuseport.ListenGroup(serverNode, InetSocketAddress(Ipv4Address::GetAny(),
+ * 80), 4); \endcode
  */
 class ReuseportHelper
 {
@@ -98,7 +98,7 @@ class ReuseportHelper
     static int64_t AssignStreams(NodeContainer nodes, int64_t stream);
 
   private:
-    ObjectFactory m_stackFactory;                            //!< stack factory
+    ObjectFactory m_stackFactory; //!< stack factory
     std::vector<std::pair<std::string, Ptr<AttributeValue>>> m_listenerAttributes; //!< listener
 };
 

@@ -43,10 +43,10 @@ class EstablishedHash
     /// One entry. Requests and TIME_WAIT sockets are owned by their caller.
     struct Entry
     {
-        Kind kind{NONE};                  //!< what the entry holds
-        RequestSock* req{nullptr};        //!< the request, if REQUEST
-        TimeWaitSock* tw{nullptr};        //!< the TIME_WAIT socket, if TIME_WAIT
-        Ptr<ReuseportTcpSocket> child;    //!< the full socket, if CHILD
+        Kind kind{NONE};               //!< what the entry holds
+        RequestSock* req{nullptr};     //!< the request, if REQUEST
+        TimeWaitSock* tw{nullptr};     //!< the TIME_WAIT socket, if TIME_WAIT
+        Ptr<ReuseportTcpSocket> child; //!< the full socket, if CHILD
     };
 
     EstablishedHash();

@@ -21,10 +21,10 @@ namespace ns3
  */
 struct FourTuple
 {
-    Ipv4Address local;       //!< server address
-    uint16_t localPort{0};   //!< server port
-    Ipv4Address remote;      //!< client address
-    uint16_t remotePort{0};  //!< client port
+    Ipv4Address local;      //!< server address
+    uint16_t localPort{0};  //!< server port
+    Ipv4Address remote;     //!< client address
+    uint16_t remotePort{0}; //!< client port
 
     /**
      * \param other the tuple to compare with

@@ -42,8 +42,8 @@ RequestSock::ParseSyn(const TcpHeader& syn)
         auto ts = DynamicCast<const TcpOptionTS>(syn.GetOption(TcpOption::TS));
         tsRecent = ts->GetTimestamp();
     }
-    ecnOk = (syn.GetFlags() & (TcpHeader::ECE | TcpHeader::CWR)) ==
-            (TcpHeader::ECE | TcpHeader::CWR);
+    ecnOk =
+        (syn.GetFlags() & (TcpHeader::ECE | TcpHeader::CWR)) == (TcpHeader::ECE | TcpHeader::CWR);
 }
 
 Time

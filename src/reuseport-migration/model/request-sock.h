@@ -30,27 +30,27 @@ class TcpHeader;
  */
 struct RequestSock
 {
-    FourTuple tuple;                     //!< the connection
-    uint32_t hash{0};                    //!< flow hash (sk_hash), as used to steer the SYN
-    uint32_t irs{0};                     //!< the client's initial sequence number
-    uint32_t iss{0};                     //!< our initial sequence number (snt_isn)
-    uint32_t tsRecent{0};                //!< the client's last TSval, echoed in SYN-ACKs
-    uint16_t peerWindow{0};              //!< the SYN's (unscaled) window
-    uint16_t rcvWindow{0};               //!< the window our SYN-ACK advertised
-    uint8_t numTimeout{0};               //!< timer expiries that re-armed (num_timeout)
-    uint8_t numRetrans{0};               //!< SYN-ACK retransmissions (num_retrans)
-    uint8_t sndWscale{0};                //!< the client's window scale
-    uint8_t rcvWscale{0};                //!< our window scale, announced in the SYN-ACK
-    bool wscaleOk : 1;                   //!< window scaling negotiated
-    bool sackOk : 1;                     //!< SACK permitted
-    bool tsOk : 1;                       //!< timestamps negotiated
-    bool ecnOk : 1;                      //!< ECN negotiated
-    bool acked : 1;                      //!< a final ACK was refused (overflow, defer-accept)
-    Time timeout;                        //!< initial SYN-ACK timeout (req->timeout)
-    Time created;                        //!< when the SYN arrived
-    Time lastOowAck;                     //!< last answer to an out-of-window segment
-    Ptr<ReuseportListener> listener;     //!< owner (rsk_listener); holds a reference
-    EventId timer;                       //!< the SYN-ACK timer (rsk_timer)
+    FourTuple tuple;                 //!< the connection
+    uint32_t hash{0};                //!< flow hash (sk_hash), as used to steer the SYN
+    uint32_t irs{0};                 //!< the client's initial sequence number
+    uint32_t iss{0};                 //!< our initial sequence number (snt_isn)
+    uint32_t tsRecent{0};            //!< the client's last TSval, echoed in SYN-ACKs
+    uint16_t peerWindow{0};          //!< the SYN's (unscaled) window
+    uint16_t rcvWindow{0};           //!< the window our SYN-ACK advertised
+    uint8_t numTimeout{0};           //!< timer expiries that re-armed (num_timeout)
+    uint8_t numRetrans{0};           //!< SYN-ACK retransmissions (num_retrans)
+    uint8_t sndWscale{0};            //!< the client's window scale
+    uint8_t rcvWscale{0};            //!< our window scale, announced in the SYN-ACK
+    bool wscaleOk : 1;               //!< window scaling negotiated
+    bool sackOk : 1;                 //!< SACK permitted
+    bool tsOk : 1;                   //!< timestamps negotiated
+    bool ecnOk : 1;                  //!< ECN negotiated
+    bool acked : 1;                  //!< a final ACK was refused (overflow, defer-accept)
+    Time timeout;                    //!< initial SYN-ACK timeout (req->timeout)
+    Time created;                    //!< when the SYN arrived
+    Time lastOowAck;                 //!< last answer to an out-of-window segment
+    Ptr<ReuseportListener> listener; //!< owner (rsk_listener); holds a reference
+    EventId timer;                   //!< the SYN-ACK timer (rsk_timer)
 
     RequestSock();
     ~RequestSock();

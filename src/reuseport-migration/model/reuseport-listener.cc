@@ -189,9 +189,8 @@ ReuseportListener::Listen(int backlog)
     }
     // __sys_listen compares as unsigned, so a negative backlog means somaxconn.
     uint32_t somaxconn = m_stack->GetSomaxconn();
-    uint32_t limit = static_cast<unsigned int>(backlog) > somaxconn
-                         ? somaxconn
-                         : static_cast<uint32_t>(backlog);
+    uint32_t limit =
+        static_cast<unsigned int>(backlog) > somaxconn ? somaxconn : static_cast<uint32_t>(backlog);
     if (m_state == LISTEN)
     {
         m_maxAckBacklog = limit; // listen() again only updates the limit
@@ -478,9 +477,9 @@ ReuseportListener::ProcessSegment(IncomingSegment& seg,
     }
     if (flags & TcpHeader::ACK)
     {
-        m_stack->SendResetReply(
-            seg,
-            replyCause == RstCause::CAUSE_COUNT ? RstCause::LISTENER_REPLY : replyCause);
+        m_stack->SendResetReply(seg,
+                                replyCause == RstCause::CAUSE_COUNT ? RstCause::LISTENER_REPLY
+                                                                    : replyCause);
         return;
     }
     if (flags & (TcpHeader::RST | TcpHeader::FIN))
@@ -563,18 +562,15 @@ ReuseportListener::ConnRequest(IncomingSegment& seg, uint32_t hash, uint32_t twI
         opts.sndWscale = req->sndWscale;
         opts.sackOk = req->sackOk;
         opts.ecnOk = req->ecnOk;
-        req->iss = m_stack->m_cookie.Make(seg.tuple,
-                                          req->irs,
-                                          SynCookie::Counter(Simulator::Now()),
-                                          0);
+        req->iss =
+            m_stack->m_cookie.Make(seg.tuple, req->irs, SynCookie::Counter(Simulator::Now()), 0);
         mib.Increment(TcpMib::SYNCOOKIES_SENT);
         if (m_group)
         {
             m_group->NoteSynqOverflow(Simulator::Now());
         }
-        uint32_t tsVal = req->tsOk
-                             ? SynCookie::EncodeTimestamp(ReuseportStack::TsNow(), opts)
-                             : ReuseportStack::TsNow();
+        uint32_t tsVal = req->tsOk ? SynCookie::EncodeTimestamp(ReuseportStack::TsNow(), opts)
+                                   : ReuseportStack::TsNow();
         m_stack->m_cookieSentTrace(seg.tuple, this);
         m_stack->SendSynAck(*req, this, tsVal, false);
         delete req; // a cookie keeps no state

@@ -274,24 +274,24 @@ class ReuseportListener : public Object
     /// \return TCP_DEFER_ACCEPT as a count of SYN-ACK timeouts (rskq_defer_accept)
     uint8_t GetDeferAcceptRetrans() const;
 
-    Ptr<ReuseportStack> m_stack;                      //!< the node's stack
-    Ptr<ReuseportGroup> m_group;                      //!< the group (sk_reuseport_cb)
-    Ptr<ReuseportTcpSocket> m_template;               //!< children are copies of it
-    uint32_t m_id{0};                                 //!< identifier
-    State m_state{INIT};                              //!< state
-    Ipv4Address m_addr;                               //!< bound address
-    uint16_t m_port{0};                               //!< bound (or autobound) port
-    bool m_autobind{false};                           //!< port chosen by the stack
-    int m_backlogAttr{511};                           //!< default listen() backlog
-    uint32_t m_maxAckBacklog{0};                      //!< sk_max_ack_backlog
-    uint32_t m_synCount{0};                           //!< TCP_SYNCNT (0: the sysctl)
-    Time m_deferAccept;                               //!< TCP_DEFER_ACCEPT
-    TracedValue<uint32_t> m_qlen{0};                  //!< owned requests (qlen)
-    uint32_t m_young{0};                              //!< owned requests never timed out
+    Ptr<ReuseportStack> m_stack;                       //!< the node's stack
+    Ptr<ReuseportGroup> m_group;                       //!< the group (sk_reuseport_cb)
+    Ptr<ReuseportTcpSocket> m_template;                //!< children are copies of it
+    uint32_t m_id{0};                                  //!< identifier
+    State m_state{INIT};                               //!< state
+    Ipv4Address m_addr;                                //!< bound address
+    uint16_t m_port{0};                                //!< bound (or autobound) port
+    bool m_autobind{false};                            //!< port chosen by the stack
+    int m_backlogAttr{511};                            //!< default listen() backlog
+    uint32_t m_maxAckBacklog{0};                       //!< sk_max_ack_backlog
+    uint32_t m_synCount{0};                            //!< TCP_SYNCNT (0: the sysctl)
+    Time m_deferAccept;                                //!< TCP_DEFER_ACCEPT
+    TracedValue<uint32_t> m_qlen{0};                   //!< owned requests (qlen)
+    uint32_t m_young{0};                               //!< owned requests never timed out
     std::deque<Ptr<ReuseportTcpSocket>> m_acceptQueue; //!< established, not yet accepted
-    TracedValue<uint32_t> m_acceptQueueLength{0};     //!< sk_ack_backlog
+    TracedValue<uint32_t> m_acceptQueueLength{0};      //!< sk_ack_backlog
     Callback<void, Ptr<ReuseportListener>> m_acceptCb; //!< EPOLLIN edge
-    std::map<std::string, std::string> m_labels;      //!< labels for programs and results
+    std::map<std::string, std::string> m_labels;       //!< labels for programs and results
     TracedCallback<Ptr<const ReuseportListener>, State, State> m_stateTrace; //!< state changes
 };
 

@@ -24,6 +24,7 @@
 #include "ns3/reuseport-selector.h"
 #include "ns3/reuseport-stack.h"
 #include "ns3/reuseport-tcp-socket.h"
+#include "ns3/syn-flood-application.h"
 #include "ns3/tcp-flag-drop-model.h"
 #include "ns3/tcp-mib.h"
 #include "ns3/worker-application.h"

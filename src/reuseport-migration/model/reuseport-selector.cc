@@ -19,9 +19,8 @@ NS_OBJECT_ENSURE_REGISTERED(HashReuseportSelector);
 TypeId
 ReuseportSelector::GetTypeId()
 {
-    static TypeId tid = TypeId("ns3::ReuseportSelector")
-                            .SetParent<Object>()
-                            .SetGroupName("ReuseportMigration");
+    static TypeId tid =
+        TypeId("ns3::ReuseportSelector").SetParent<Object>().SetGroupName("ReuseportMigration");
     return tid;
 }
 

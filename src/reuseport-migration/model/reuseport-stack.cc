@@ -4,6 +4,7 @@
 
 #include "reuseport-stack.h"
 
+#include "linux-tcp-defaults.h"
 #include "request-sock.h"
 #include "reuseport-group.h"
 #include "reuseport-listener.h"
@@ -111,6 +112,12 @@ ReuseportStack::GetTypeId()
                           "listener that stops listening to another member of its group.",
                           BooleanValue(false),
                           MakeBooleanAccessor(&ReuseportStack::m_migrateReq),
+                          MakeBooleanChecker())
+            .AddAttribute("LinuxDefaults",
+                          "Give listeners' children Linux's TCP defaults (200 ms minimum RTO, "
+                          "40 ms delayed ACK, 15 data retries) instead of ns-3's.",
+                          BooleanValue(true),
+                          MakeBooleanAccessor(&ReuseportStack::m_linuxDefaults),
                           MakeBooleanChecker())
             .AddAttribute("SynAckTimeout",
                           "TCP_TIMEOUT_INIT: the first SYN-ACK retransmission timeout.",
@@ -297,6 +304,10 @@ ReuseportStack::CreateListener()
     tmpl->SetCongestionControlAlgorithm(congestion);
     tmpl->SetRecoveryAlgorithm(recovery);
     tmpl->m_stack = this;
+    if (m_linuxDefaults)
+    {
+        LinuxTcpDefaults::Apply(tmpl);
+    }
 
     Ptr<ReuseportListener> l = CreateObject<ReuseportListener>();
     l->Setup(this, tmpl, m_nextListenerId++);

@@ -372,31 +372,32 @@ class ReuseportStack : public Object
      */
     void Transmit(const TcpHeader& h, const FourTuple& t);
 
-    Ptr<Node> m_node;                                  //!< the node
-    Ptr<TcpL4Protocol> m_tcp;                          //!< the node's TCP
-    uint32_t m_somaxconn;                              //!< net.core.somaxconn
-    uint32_t m_maxSynBacklog;                          //!< net.ipv4.tcp_max_syn_backlog
-    uint32_t m_synackRetries;                          //!< net.ipv4.tcp_synack_retries
-    bool m_abortOnOverflow;                            //!< net.ipv4.tcp_abort_on_overflow
-    uint32_t m_syncookies;                             //!< net.ipv4.tcp_syncookies
-    bool m_migrateReq;                                 //!< net.ipv4.tcp_migrate_req
-    Time m_synAckTimeout;                              //!< TCP_TIMEOUT_INIT
-    Time m_rtoMax;                                     //!< TCP_RTO_MAX
-    TcpMib m_mib;                                      //!< counters
-    EstablishedHash m_ehash;                           //!< established hash
-    std::vector<Ptr<ReuseportGroup>> m_groups;         //!< live groups
+    Ptr<Node> m_node;                          //!< the node
+    Ptr<TcpL4Protocol> m_tcp;                  //!< the node's TCP
+    uint32_t m_somaxconn;                      //!< net.core.somaxconn
+    uint32_t m_maxSynBacklog;                  //!< net.ipv4.tcp_max_syn_backlog
+    uint32_t m_synackRetries;                  //!< net.ipv4.tcp_synack_retries
+    bool m_abortOnOverflow;                    //!< net.ipv4.tcp_abort_on_overflow
+    uint32_t m_syncookies;                     //!< net.ipv4.tcp_syncookies
+    bool m_migrateReq;                         //!< net.ipv4.tcp_migrate_req
+    bool m_linuxDefaults;                      //!< Linux TCP defaults for children
+    Time m_synAckTimeout;                      //!< TCP_TIMEOUT_INIT
+    Time m_rtoMax;                             //!< TCP_RTO_MAX
+    TcpMib m_mib;                              //!< counters
+    EstablishedHash m_ehash;                   //!< established hash
+    std::vector<Ptr<ReuseportGroup>> m_groups; //!< live groups
     std::map<std::pair<uint32_t, uint16_t>, PortBinding> m_ports; //!< owned ports
-    std::vector<Ptr<ReuseportListener>> m_listeners;   //!< listeners created here
-    std::unordered_set<uint32_t> m_provenPeers;        //!< peers with a completed connection
-    Ptr<UniformRandomVariable> m_rng;                  //!< for the boot-time secrets
-    bool m_secretsDrawn{false};                        //!< secrets drawn
-    uint32_t m_hashSecret{0};                          //!< flow hash key
-    SynCookie m_cookie;                                //!< cookie keys
-    uint32_t m_nextListenerId{1};                      //!< listener identifiers
+    std::vector<Ptr<ReuseportListener>> m_listeners;              //!< listeners created here
+    std::unordered_set<uint32_t> m_provenPeers; //!< peers with a completed connection
+    Ptr<UniformRandomVariable> m_rng;           //!< for the boot-time secrets
+    bool m_secretsDrawn{false};                 //!< secrets drawn
+    uint32_t m_hashSecret{0};                   //!< flow hash key
+    SynCookie m_cookie;                         //!< cookie keys
+    uint32_t m_nextListenerId{1};               //!< listener identifiers
     std::array<uint64_t, static_cast<size_t>(RstCause::CAUSE_COUNT)> m_rstByCause{}; //!< RSTs
     std::vector<Ipv4EndPoint*> m_graveyard; //!< endpoints of closed connections, to free
 
-    TracedCallback<const FourTuple&, RstCause> m_rstTrace; //!< RST sent
+    TracedCallback<const FourTuple&, RstCause> m_rstTrace;                     //!< RST sent
     TracedCallback<const FourTuple&, Ptr<const ReuseportListener>> m_synTrace; //!< SYN accepted
     TracedCallback<const FourTuple&, Ptr<const ReuseportListener>, SynDropReason>
         m_synDropTrace; //!< SYN dropped

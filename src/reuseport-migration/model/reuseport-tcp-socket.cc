@@ -206,8 +206,8 @@ ReuseportTcpSocket::InitFromRequest(Ptr<ReuseportStack> stack, const RequestSock
     m_tcb->m_cWnd = GetInitialCwnd() * GetSegSize();
     m_tcb->m_cWndInfl = m_tcb->m_cWnd;
     m_tcb->m_ssThresh = GetInitialSSThresh();
-    m_tcb->m_ecnState = (req.ecnOk && IsEcnEnabled()) ? TcpSocketState::ECN_IDLE
-                                                      : TcpSocketState::ECN_DISABLED;
+    m_tcb->m_ecnState =
+        (req.ecnOk && IsEcnEnabled()) ? TcpSocketState::ECN_IDLE : TcpSocketState::ECN_DISABLED;
 
     // Sequence space: our SYN-ACK used iss; the handshake's ACK moves everything to iss+1.
     SequenceNumber32 iss(req.iss);

@@ -64,8 +64,9 @@ class ReuseportTcpSocket : public TcpSocketBase
 
   protected:
     Ptr<TcpSocketBase> Fork() override;
-    void DoForwardUp(Ptr<Packet> packet, const Address& fromAddress, const Address& toAddress)
-        override;
+    void DoForwardUp(Ptr<Packet> packet,
+                     const Address& fromAddress,
+                     const Address& toAddress) override;
     void ReTxTimeout() override;
     void SendEmptyPacket(uint8_t flags) override;
     void DoDispose() override;
@@ -143,15 +144,15 @@ class ReuseportTcpSocket : public TcpSocketBase
     /// \return the window to advertise (unscaled field value)
     uint16_t GetAdvertisedWindowField() const;
 
-    Ptr<ReuseportStack> m_stack;        //!< the node's stack (null for a template)
-    Ptr<ReuseportListener> m_listener;  //!< the listener queueing it (null once accepted)
+    Ptr<ReuseportStack> m_stack;            //!< the node's stack (null for a template)
+    Ptr<ReuseportListener> m_listener;      //!< the listener queueing it (null once accepted)
     Ipv4EndPoint* m_ownedEndPoint{nullptr}; //!< our endpoint, outside ns-3's demux
-    FourTuple m_tuple;                  //!< the connection
-    uint32_t m_hash{0};                 //!< flow hash
-    Time m_created;                     //!< creation time
-    bool m_inEhash{false};              //!< registered in the established hash
-    bool m_accepted{false};             //!< accepted by an application
-    bool m_wasEstablished{false};       //!< reached ESTABLISHED
+    FourTuple m_tuple;                      //!< the connection
+    uint32_t m_hash{0};                     //!< flow hash
+    Time m_created;                         //!< creation time
+    bool m_inEhash{false};                  //!< registered in the established hash
+    bool m_accepted{false};                 //!< accepted by an application
+    bool m_wasEstablished{false};           //!< reached ESTABLISHED
     RstCause m_rstCause{RstCause::CONNECTION_ABORT}; //!< cause of the next RST we send
 };
 

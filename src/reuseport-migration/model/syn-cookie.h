@@ -27,15 +27,15 @@ namespace ns3
 class SynCookie
 {
   public:
-    static constexpr uint32_t COOKIE_BITS = 24;        //!< bits of the hashed data field
+    static constexpr uint32_t COOKIE_BITS = 24; //!< bits of the hashed data field
     static constexpr uint32_t COOKIE_MASK = (1u << COOKIE_BITS) - 1; //!< data field mask
-    static constexpr uint32_t MAX_AGE = 2;             //!< counter periods a cookie stays valid
-    static constexpr uint32_t MSS_TABLE_SIZE = 4;      //!< entries of the kernel's msstab
-    static constexpr uint32_t TS_BITS = 6;             //!< TSval bits that carry options
+    static constexpr uint32_t MAX_AGE = 2;        //!< counter periods a cookie stays valid
+    static constexpr uint32_t MSS_TABLE_SIZE = 4; //!< entries of the kernel's msstab
+    static constexpr uint32_t TS_BITS = 6;        //!< TSval bits that carry options
     static constexpr uint32_t TS_MASK = (1u << TS_BITS) - 1; //!< TSval option mask
-    static constexpr uint32_t TS_WSCALE_MASK = 0xf;    //!< "no window scaling" marker
-    static constexpr uint32_t TS_SACK = 1u << 4;       //!< SACK permitted
-    static constexpr uint32_t TS_ECN = 1u << 5;        //!< ECN negotiated
+    static constexpr uint32_t TS_WSCALE_MASK = 0xf;          //!< "no window scaling" marker
+    static constexpr uint32_t TS_SACK = 1u << 4;             //!< SACK permitted
+    static constexpr uint32_t TS_ECN = 1u << 5;              //!< ECN negotiated
 
     /**
      * \brief The options recovered from a cookie ACK's timestamp echo.

@@ -24,25 +24,25 @@ class TcpMib
     /// The counters, in nstat order (Tcp* from snmp, then TcpExt* from netstat).
     enum Counter : uint8_t
     {
-        TCP_PASSIVE_OPENS,            //!< TcpPassiveOpens
-        TCP_ATTEMPT_FAILS,            //!< TcpAttemptFails
-        TCP_ESTAB_RESETS,             //!< TcpEstabResets
-        TCP_RETRANS_SEGS,             //!< TcpRetransSegs
-        TCP_OUT_RSTS,                 //!< TcpOutRsts
-        SYNCOOKIES_SENT,              //!< TcpExtSyncookiesSent
-        SYNCOOKIES_RECV,              //!< TcpExtSyncookiesRecv
-        SYNCOOKIES_FAILED,            //!< TcpExtSyncookiesFailed
-        EMBRYONIC_RSTS,               //!< TcpExtEmbryonicRsts
-        LISTEN_OVERFLOWS,             //!< TcpExtListenOverflows
-        LISTEN_DROPS,                 //!< TcpExtListenDrops
-        TCP_TIMEOUTS,                 //!< TcpExtTCPTimeouts
-        TCP_SYN_RETRANS,              //!< TcpExtTCPSynRetrans
-        TCP_REQ_Q_FULL_DO_COOKIES,    //!< TcpExtTCPReqQFullDoCookies
-        TCP_REQ_Q_FULL_DROP,          //!< TcpExtTCPReqQFullDrop
-        TCP_DEFER_ACCEPT_DROP,        //!< TcpExtTCPDeferAcceptDrop
-        TCP_MIGRATE_REQ_SUCCESS,      //!< TcpExtTCPMigrateReqSuccess
-        TCP_MIGRATE_REQ_FAILURE,      //!< TcpExtTCPMigrateReqFailure
-        COUNTER_COUNT                 //!< number of counters (not a counter)
+        TCP_PASSIVE_OPENS,         //!< TcpPassiveOpens
+        TCP_ATTEMPT_FAILS,         //!< TcpAttemptFails
+        TCP_ESTAB_RESETS,          //!< TcpEstabResets
+        TCP_RETRANS_SEGS,          //!< TcpRetransSegs
+        TCP_OUT_RSTS,              //!< TcpOutRsts
+        SYNCOOKIES_SENT,           //!< TcpExtSyncookiesSent
+        SYNCOOKIES_RECV,           //!< TcpExtSyncookiesRecv
+        SYNCOOKIES_FAILED,         //!< TcpExtSyncookiesFailed
+        EMBRYONIC_RSTS,            //!< TcpExtEmbryonicRsts
+        LISTEN_OVERFLOWS,          //!< TcpExtListenOverflows
+        LISTEN_DROPS,              //!< TcpExtListenDrops
+        TCP_TIMEOUTS,              //!< TcpExtTCPTimeouts
+        TCP_SYN_RETRANS,           //!< TcpExtTCPSynRetrans
+        TCP_REQ_Q_FULL_DO_COOKIES, //!< TcpExtTCPReqQFullDoCookies
+        TCP_REQ_Q_FULL_DROP,       //!< TcpExtTCPReqQFullDrop
+        TCP_DEFER_ACCEPT_DROP,     //!< TcpExtTCPDeferAcceptDrop
+        TCP_MIGRATE_REQ_SUCCESS,   //!< TcpExtTCPMigrateReqSuccess
+        TCP_MIGRATE_REQ_FAILURE,   //!< TcpExtTCPMigrateReqFailure
+        COUNTER_COUNT              //!< number of counters (not a counter)
     };
 
     /**

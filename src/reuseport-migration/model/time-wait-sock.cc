@@ -39,9 +39,8 @@ TimeWaitSock::Process(const TcpHeader& h, uint32_t payload, bool& rearm)
         tsVal = DynamicCast<const TcpOptionTS>(h.GetOption(TcpOption::TS))->GetTimestamp();
     }
     // PAWS: a timestamp older than the last one seen (by more than one tick) is a duplicate.
-    bool pawsReject =
-        tsOk && sawTs && static_cast<int32_t>(tsRecent - tsVal) > 1 &&
-        !(rst && Simulator::Now() >= tsRecentStamp + Seconds(TIMEWAIT_LEN_S));
+    bool pawsReject = tsOk && sawTs && static_cast<int32_t>(tsRecent - tsVal) > 1 &&
+                      !(rst && Simulator::Now() >= tsRecentStamp + Seconds(TIMEWAIT_LEN_S));
 
     if (!pawsReject && seq == rcvNxt && (seq == endSeq || rst))
     {

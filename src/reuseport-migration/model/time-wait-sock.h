@@ -39,14 +39,14 @@ struct TimeWaitSock
 
     static constexpr int64_t TIMEWAIT_LEN_S = 60; //!< TCP_TIMEWAIT_LEN in seconds
 
-    FourTuple tuple;        //!< the connection
-    uint32_t rcvNxt{0};     //!< next sequence number expected from the client
-    uint32_t sndNxt{0};     //!< next sequence number we would send
-    uint32_t tsRecent{0};   //!< the client's last TSval
-    bool tsOk{false};       //!< timestamps negotiated
-    uint16_t window{0};     //!< the window to advertise in ACKs
-    Time tsRecentStamp;     //!< when tsRecent was recorded
-    EventId timer;          //!< expiry (TCP_TIMEWAIT_LEN)
+    FourTuple tuple;      //!< the connection
+    uint32_t rcvNxt{0};   //!< next sequence number expected from the client
+    uint32_t sndNxt{0};   //!< next sequence number we would send
+    uint32_t tsRecent{0}; //!< the client's last TSval
+    bool tsOk{false};     //!< timestamps negotiated
+    uint16_t window{0};   //!< the window to advertise in ACKs
+    Time tsRecentStamp;   //!< when tsRecent was recorded
+    EventId timer;        //!< expiry (TCP_TIMEWAIT_LEN)
 
     /**
      * \brief Decide what a segment does to this TIME_WAIT socket (substate TIME_WAIT).

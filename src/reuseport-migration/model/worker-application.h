@@ -97,9 +97,9 @@ class WorkerApplication : public Application
     /// One accepted connection.
     struct Connection
     {
-        uint32_t received{0};  //!< request bytes read
-        uint32_t toSend{0};    //!< response bytes not yet handed to the socket
-        bool queued{false};    //!< waiting for service
+        uint32_t received{0};   //!< request bytes read
+        uint32_t toSend{0};     //!< response bytes not yet handed to the socket
+        bool queued{false};     //!< waiting for service
         bool responding{false}; //!< response being written
     };
 
@@ -146,20 +146,20 @@ class WorkerApplication : public Application
      */
     void WriteResponse(Ptr<Socket> socket);
 
-    std::vector<Ptr<ReuseportListener>> m_listeners;  //!< listeners served
-    uint32_t m_nextListener{0};                       //!< round-robin position
-    std::map<Ptr<Socket>, Connection> m_connections;  //!< open connections
-    std::deque<Ptr<Socket>> m_runQueue;               //!< requests waiting for service
-    Ptr<RandomVariableStream> m_serviceTime;          //!< service time per request (s)
-    uint32_t m_requestBytes;                          //!< request size to wait for
-    uint32_t m_responseBytes;                         //!< response size
-    bool m_busy{false};                               //!< serving a request
-    bool m_stalled{false};                            //!< event loop stopped
-    bool m_running{false};                            //!< application started
-    EventId m_loopEvent;                              //!< pending loop turn
-    EventId m_serviceEvent;                           //!< end of the current service
-    uint64_t m_accepted{0};                           //!< connections accepted
-    uint64_t m_served{0};                             //!< responses written
+    std::vector<Ptr<ReuseportListener>> m_listeners; //!< listeners served
+    uint32_t m_nextListener{0};                      //!< round-robin position
+    std::map<Ptr<Socket>, Connection> m_connections; //!< open connections
+    std::deque<Ptr<Socket>> m_runQueue;              //!< requests waiting for service
+    Ptr<RandomVariableStream> m_serviceTime;         //!< service time per request (s)
+    uint32_t m_requestBytes;                         //!< request size to wait for
+    uint32_t m_responseBytes;                        //!< response size
+    bool m_busy{false};                              //!< serving a request
+    bool m_stalled{false};                           //!< event loop stopped
+    bool m_running{false};                           //!< application started
+    EventId m_loopEvent;                             //!< pending loop turn
+    EventId m_serviceEvent;                          //!< end of the current service
+    uint64_t m_accepted{0};                          //!< connections accepted
+    uint64_t m_served{0};                            //!< responses written
     TracedCallback<Ptr<const ReuseportTcpSocket>, Ptr<const ReuseportListener>>
         m_acceptTrace; //!< accepted connections
 };

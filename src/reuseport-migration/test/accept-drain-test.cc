@@ -25,7 +25,8 @@ TEST_F(AcceptDrainTest, DrainedQueuesResetNothingOnClose)
 {
     TestNetwork net(4);
     ReuseportHelper reuseport;
-    auto listeners = reuseport.ListenGroup(net.server, InetSocketAddress(Ipv4Address::GetAny(), 80), 2);
+    auto listeners =
+        reuseport.ListenGroup(net.server, InetSocketAddress(Ipv4Address::GetAny(), 80), 2);
     Ptr<WorkerApplication> worker = CreateObject<WorkerApplication>();
     worker->SetAttribute("ResponseBytes", UintegerValue(1000));
     net.server->AddApplication(worker);

@@ -19,14 +19,14 @@ namespace test
 /// One TCP segment read back from a pcap file.
 struct PcapTcpSegment
 {
-    Time at;              //!< capture time
-    Ipv4Address source;   //!< IP source
-    Ipv4Address destination; //!< IP destination
-    uint16_t sourcePort;  //!< TCP source port
+    Time at;                  //!< capture time
+    Ipv4Address source;       //!< IP source
+    Ipv4Address destination;  //!< IP destination
+    uint16_t sourcePort;      //!< TCP source port
     uint16_t destinationPort; //!< TCP destination port
-    uint8_t flags;        //!< TCP flags
-    uint32_t seq;         //!< sequence number
-    uint32_t ack;         //!< acknowledgement number
+    uint8_t flags;            //!< TCP flags
+    uint32_t seq;             //!< sequence number
+    uint32_t ack;             //!< acknowledgement number
 };
 
 /**

@@ -240,7 +240,8 @@ TEST_F(GroupLifecycleTest, NewListenerCannotJoinAGroupOfClosedMembers)
     EXPECT_EQ(g->GetNumSocks(), 0u);
     EXPECT_EQ(g->GetNumClosedSocks(), 4u);
     ReuseportHelper reuseport;
-    Ptr<ReuseportListener> e = reuseport.Listen(net.server, InetSocketAddress(Ipv4Address::GetAny(), 80));
+    Ptr<ReuseportListener> e =
+        reuseport.Listen(net.server, InetSocketAddress(Ipv4Address::GetAny(), 80));
     EXPECT_NE(e->GetGroup(), g);
     EXPECT_NE(e->GetGroup()->GetId(), g->GetId());
     EXPECT_EQ(g->GetNumClosedSocks(), 4u);

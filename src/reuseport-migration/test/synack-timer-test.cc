@@ -22,11 +22,11 @@ class SynAckTimerTest : public ReuseportTest
     /// SYN-ACK send times and the time the request ended, for one client whose ACKs drop.
     struct Timeline
     {
-        std::vector<Time> synAcks;  //!< every SYN-ACK
-        std::vector<bool> retransmission; //!< per SYN-ACK
-        Time ended;                 //!< request end
+        std::vector<Time> synAcks;                                  //!< every SYN-ACK
+        std::vector<bool> retransmission;                           //!< per SYN-ACK
+        Time ended;                                                 //!< request end
         RequestEndReason reason{RequestEndReason::EMBRYONIC_RESET}; //!< how it ended
-        TcpMib mib;                 //!< counters at the end
+        TcpMib mib;                                                 //!< counters at the end
     };
 
     static Timeline Run(std::function<void(TestNetwork&, Ptr<ReuseportListener>)> configure)

@@ -5,7 +5,6 @@
 #include "ns3/tcp-mib.h"
 
 #include <gtest/gtest.h>
-
 #include <sstream>
 
 namespace ns3

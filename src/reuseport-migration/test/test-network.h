@@ -14,7 +14,6 @@
 #include "ns3/reuseport-stack.h"
 
 #include <gtest/gtest.h>
-
 #include <map>
 #include <string>
 #include <vector>
@@ -32,13 +31,13 @@ namespace test
  */
 struct TestNetwork
 {
-    NodeContainer clients;                 //!< client hosts
-    Ptr<Node> router;                      //!< the router
-    Ptr<Node> server;                      //!< the server host
-    Ptr<ReuseportStack> stack;             //!< the server's listener model
-    Ipv4Address serverAddress;             //!< the server's address
+    NodeContainer clients;                   //!< client hosts
+    Ptr<Node> router;                        //!< the router
+    Ptr<Node> server;                        //!< the server host
+    Ptr<ReuseportStack> stack;               //!< the server's listener model
+    Ipv4Address serverAddress;               //!< the server's address
     Ptr<PointToPointNetDevice> serverDevice; //!< the server's interface
-    PointToPointHelper serverLink;         //!< helper of the server link (for pcaps)
+    PointToPointHelper serverLink;           //!< helper of the server link (for pcaps)
 
     /**
      * \param nClients client hosts

@@ -38,8 +38,9 @@ class TcpSocket;
  * connect failure at 127 s, exactly as Linux with tcp_syn_retries = 6.
  *
  * Remaining differences that attributes cannot fix: ns-3 caps the backed-off
- * RTO at 60 s (Linux TCP_RTO_MAX is 120 s), and closing a SYN_SENT socket sends
- * a RST in ns-3 but nothing in Linux.
+ * RTO at 60 s (Linux TCP_RTO_MAX is 120 s), has no FIN_WAIT_2 timeout
+ * (tcp_fin_timeout), and closing a SYN_SENT socket sends a RST in ns-3 but
+ * nothing in Linux.
  */
 class LinuxTcpDefaults
 {
