@@ -68,8 +68,44 @@ RequestEndReasonName(RequestEndReason reason)
         return "abort-on-overflow";
     case RequestEndReason::MIGRATION_FAILURE:
         return "migration-failure";
-    case RequestEndReason::REPLACED:
-        return "replaced";
+    }
+    return "unknown";
+}
+
+const char*
+MigrationPointName(MigrationPoint point)
+{
+    switch (point)
+    {
+    case MigrationPoint::CLOSE:
+        return "close";
+    case MigrationPoint::SYNACK_TIMER:
+        return "synack-timer";
+    case MigrationPoint::FINAL_ACK:
+        return "final-ack";
+    }
+    return "unknown";
+}
+
+const char*
+MigrationResultName(MigrationResult result)
+{
+    switch (result)
+    {
+    case MigrationResult::SUCCESS:
+        return "success";
+    case MigrationResult::NO_LISTENER:
+        return "no-listener";
+    case MigrationResult::PROGRAM_DROP:
+        return "program-drop";
+    case MigrationResult::DISABLED:
+        return "disabled";
+    case MigrationResult::TARGET_NOT_LISTENING:
+        return "target-not-listening";
+    case MigrationResult::EXPIRED:
+        return "expired";
+    case MigrationResult::TARGET_QUEUE_FULL:
+        return "target-queue-full";
     }
     return "unknown";
 }

@@ -63,8 +63,7 @@ enum class RequestEndReason : uint8_t
     ORPHANED_SEGMENT,  //!< a segment arrived while its listener was not listening
     EMBRYONIC_RESET,   //!< RST or SYN inside the window
     ABORT_ON_OVERFLOW, //!< final ACK refused with tcp_abort_on_overflow=1
-    MIGRATION_FAILURE, //!< migration failed (issue of the target or the program)
-    REPLACED,          //!< a retransmitted SYN after TIME_WAIT or similar replaced it
+    MIGRATION_FAILURE, //!< its listener stopped and migration found no target (or expired)
 };
 
 /**
@@ -72,6 +71,46 @@ enum class RequestEndReason : uint8_t
  * \return its short name
  */
 const char* RequestEndReasonName(RequestEndReason reason);
+
+/**
+ * \ingroup reuseport-migration
+ * \brief Where the kernel migrates a request or child of a listener that stopped
+ * (semantics 9, 10, 11).
+ */
+enum class MigrationPoint : uint8_t
+{
+    CLOSE,        //!< accept-queue children at close()/shutdown() (inet_csk_listen_stop)
+    SYNACK_TIMER, //!< a request at its SYN-ACK timer (reqsk_timer_handler)
+    FINAL_ACK,    //!< a request when a client segment reaches it (tcp_v4_rcv)
+};
+
+/**
+ * \param point a migration point
+ * \return its short name: "close", "synack-timer", "final-ack"
+ */
+const char* MigrationPointName(MigrationPoint point);
+
+/**
+ * \ingroup reuseport-migration
+ * \brief How one migration attempt ended. Everything but SUCCESS counts as
+ * TcpExtTCPMigrateReqFailure, as the kernel counts it.
+ */
+enum class MigrationResult : uint8_t
+{
+    SUCCESS,              //!< moved to the target (TcpExtTCPMigrateReqSuccess)
+    NO_LISTENER,          //!< the group has no listening member (8.2 row 2)
+    PROGRAM_DROP,         //!< the SELECT_OR_MIGRATE program returned SK_DROP (row 3)
+    DISABLED,             //!< no migrating program and tcp_migrate_req = 0 now (row 7)
+    TARGET_NOT_LISTENING, //!< the chosen target stopped listening before the enqueue
+    EXPIRED,              //!< the request's retries were exhausted after cloning (point 2)
+    TARGET_QUEUE_FULL,    //!< the target's accept queue was full at the final ACK (point 3)
+};
+
+/**
+ * \param result a result
+ * \return its short name
+ */
+const char* MigrationResultName(MigrationResult result);
 
 } // namespace ns3
 

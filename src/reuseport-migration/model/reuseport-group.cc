@@ -4,6 +4,7 @@
 
 #include "reuseport-group.h"
 
+#include "four-tuple.h"
 #include "reuseport-listener.h"
 
 #include "ns3/log.h"
@@ -26,23 +27,17 @@ constexpr int64_t SYNCOOKIE_VALID_S = 120; // TCP_SYNCOOKIE_VALID: two cookie pe
 TypeId
 ReuseportGroup::GetTypeId()
 {
-    static TypeId tid =
-        TypeId("ns3::ReuseportGroup")
-            .SetParent<Object>()
-            .SetGroupName("ReuseportMigration")
-            .AddConstructor<ReuseportGroup>()
-            .AddAttribute("Selector",
-                          "The built-in pick of a listener when no program decides, for SYN "
-                          "steering and migration targets.",
-                          StringValue("ns3::HashReuseportSelector"),
-                          MakePointerAccessor(&ReuseportGroup::m_selector),
-                          MakePointerChecker<ReuseportSelector>());
+    static TypeId tid = TypeId("ns3::ReuseportGroup")
+                            .SetParent<Object>()
+                            .SetGroupName("ReuseportMigration")
+                            .AddConstructor<ReuseportGroup>();
     return tid;
 }
 
 ReuseportGroup::ReuseportGroup()
     : m_socks(INIT_SOCKS),
-      m_id(g_nextGroupId++)
+      m_id(g_nextGroupId++),
+      m_selector(CreateObject<HashReuseportSelector>())
 {
     NS_LOG_FUNCTION(this << m_id);
 }
@@ -60,6 +55,7 @@ ReuseportGroup::DoDispose()
     m_numSocks = 0;
     m_numClosedSocks = 0;
     m_selector = nullptr;
+    m_program = nullptr;
     Object::DoDispose();
 }
 
@@ -276,21 +272,63 @@ ReuseportGroup::PickByHash(uint32_t hash) const
     {
         return nullptr;
     }
+    return m_socks[ReciprocalScale(hash, m_numSocks)];
+}
+
+Ptr<ReuseportListener>
+ReuseportGroup::PickForMigration(uint32_t hash) const
+{
+    if (m_numSocks == 0)
+    {
+        return nullptr;
+    }
     uint32_t i = m_selector->Pick(hash, m_numSocks);
     NS_ASSERT_MSG(i < m_numSocks, "selector returned slot " << i << " of " << m_numSocks);
     return m_socks[i];
 }
 
 void
-ReuseportGroup::SetSelector(Ptr<ReuseportSelector> selector)
+ReuseportGroup::SetMigrationSelector(Ptr<ReuseportSelector> selector)
 {
     m_selector = selector;
 }
 
 Ptr<ReuseportSelector>
-ReuseportGroup::GetSelector() const
+ReuseportGroup::GetMigrationSelector() const
 {
     return m_selector;
+}
+
+void
+ReuseportGroup::SetProgram(Ptr<ReuseportProgram> program)
+{
+    m_program = program;
+}
+
+Ptr<ReuseportProgram>
+ReuseportGroup::GetProgram() const
+{
+    return m_program;
+}
+
+bool
+ReuseportGroup::HasMigratingProgram() const
+{
+    return m_program && m_program->GetAttachType() == ReuseportProgram::SELECT_OR_MIGRATE;
+}
+
+Ptr<ReuseportListener>
+ReuseportGroup::GetLookupMember() const
+{
+    Ptr<ReuseportListener> first;
+    for (uint32_t i = 0; i < m_numSocks; ++i)
+    {
+        if (!first || m_socks[i]->GetHashSequence() > first->GetHashSequence())
+        {
+            first = m_socks[i];
+        }
+    }
+    return first;
 }
 
 void

@@ -5,6 +5,7 @@
 #ifndef REUSEPORT_GROUP_H
 #define REUSEPORT_GROUP_H
 
+#include "reuseport-program.h"
 #include "reuseport-selector.h"
 
 #include "ns3/ipv4-address.h"
@@ -129,20 +130,46 @@ class ReuseportGroup : public Object
     void Detach(Ptr<ReuseportListener> l);
 
     /**
-     * \brief The built-in pick over the listening section (reuseport_select_sock_by_hash, or
-     * the configured selector).
+     * \brief The kernel's pick for SYN steering (reuseport_select_sock_by_hash):
+     * socks[reciprocal_scale(hash, num_socks)].
      * \param hash the flow hash
      * \return a listening member, or null if the section is empty
      */
     Ptr<ReuseportListener> PickByHash(uint32_t hash) const;
 
     /**
-     * \param selector the built-in pick used when no program decides
+     * \brief The pick of a migration target when no program selects one: the kernel's
+     * hash pick, or the policy set with SetMigrationSelector().
+     * \param hash the migrating connection's flow hash
+     * \return a listening member, or null if the section is empty
      */
-    void SetSelector(Ptr<ReuseportSelector> selector);
+    Ptr<ReuseportListener> PickForMigration(uint32_t hash) const;
 
-    /// \return the built-in pick
-    Ptr<ReuseportSelector> GetSelector() const;
+    /**
+     * \param selector the migration pick used when no program decides
+     */
+    void SetMigrationSelector(Ptr<ReuseportSelector> selector);
+
+    /// \return the migration pick
+    Ptr<ReuseportSelector> GetMigrationSelector() const;
+
+    /**
+     * \brief reuseport_attach_prog: the group's one program, replacing any other.
+     * \param program the program (null detaches)
+     */
+    void SetProgram(Ptr<ReuseportProgram> program);
+
+    /// \return the attached program, or null
+    Ptr<ReuseportProgram> GetProgram() const;
+
+    /// \return true if a SELECT_OR_MIGRATE program is attached
+    bool HasMigratingProgram() const;
+
+    /**
+     * \return the member a listener lookup hits first: the most recently hashed listening
+     * member (IPv4 listeners are added at the head of their hash bucket), or null
+     */
+    Ptr<ReuseportListener> GetLookupMember() const;
 
     /**
      * \brief tcp_synq_overflow for a reuseport listener: stamps the group, so that every
@@ -175,7 +202,8 @@ class ReuseportGroup : public Object
     uint32_t m_id;                               //!< reuseport_id
     Ipv4Address m_addr;                          //!< local address of the members
     uint16_t m_port{0};                          //!< port of the members
-    Ptr<ReuseportSelector> m_selector;           //!< built-in pick
+    Ptr<ReuseportSelector> m_selector;           //!< migration pick
+    Ptr<ReuseportProgram> m_program;             //!< the group's program
     bool m_synqOverflowed{false};                //!< a member's SYN queue ever overflowed
     Time m_synqOverflowTs;                       //!< when it last did
 };

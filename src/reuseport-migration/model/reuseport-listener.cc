@@ -115,7 +115,7 @@ ReuseportListener::GetTypeId()
             .AddTraceSource("SynQueueLength",
                             "Requests owned by this listener (qlen).",
                             MakeTraceSourceAccessor(&ReuseportListener::m_qlen),
-                            "ns3::TracedValueCallback::Uint32")
+                            "ns3::TracedValueCallback::Int32")
             .AddTraceSource("AcceptQueueLength",
                             "Children waiting to be accepted (sk_ack_backlog).",
                             MakeTraceSourceAccessor(&ReuseportListener::m_acceptQueueLength),
@@ -250,6 +250,7 @@ ReuseportListener::StopListening()
     NS_LOG_FUNCTION(this);
     // tcp_set_state(TCP_CLOSE) unhashes first, so the capability decision precedes the
     // accept-queue walk, and no segment can select this listener any more.
+    m_listenEpoch++;
     bool capable = m_stack->UnhashListener(this);
     NS_LOG_DEBUG("listener " << m_id << " stops listening, migration-capable " << capable);
     if (m_autobind)
@@ -263,14 +264,69 @@ ReuseportListener::StopListening()
         m_acceptQueue.pop_front();
         m_acceptQueueLength--;
         child->SetListener(nullptr);
-        child->Abort(RstCause::ACCEPT_QUEUE_PURGE);
+        ForgetOrMigrateChild(child, capable);
     }
+}
+
+void
+ReuseportListener::ForgetOrMigrateChild(Ptr<ReuseportTcpSocket> child, bool capable)
+{
+    if (!capable)
+    {
+        child->Abort(RstCause::ACCEPT_QUEUE_PURGE);
+        return;
+    }
+    MigratingState state = MigratingState::ESTABLISHED;
+    switch (child->GetState())
+    {
+    case TcpSocket::CLOSE_WAIT:
+        state = MigratingState::CLOSE_WAIT;
+        break;
+    case TcpSocket::CLOSED:
+        state = MigratingState::CLOSE;
+        break;
+    default:
+        break;
+    }
+    ReuseportStack::MigrationDecision d = m_stack->MigrateTarget(this,
+                                                                 MigrationPoint::CLOSE,
+                                                                 child->GetTuple(),
+                                                                 child->GetFlowHash(),
+                                                                 state,
+                                                                 0);
+    if (!d.target)
+    {
+        // reuseport_migrate_sock counted the failure; inet_child_forget resets the child.
+        child->Abort(!d.attempted                                ? RstCause::ACCEPT_QUEUE_PURGE
+                     : d.result == MigrationResult::PROGRAM_DROP ? RstCause::PROGRAM_DROP
+                                                                 : RstCause::MIGRATION_FAILURE);
+        return;
+    }
+    if (!d.target->IsListening())
+    {
+        // inet_csk_reqsk_queue_add refuses a target that is not LISTEN and forgets the child.
+        m_stack->NoteMigration(child->GetTuple(),
+                               MigrationPoint::CLOSE,
+                               this,
+                               d.target,
+                               MigrationResult::TARGET_NOT_LISTENING);
+        child->Abort(RstCause::MIGRATION_FAILURE);
+        return;
+    }
+    // Appended with no backlog check and no wake-up of the target's acceptors.
+    d.target->EnqueueChild(child);
+    m_stack->NoteMigration(child->GetTuple(),
+                           MigrationPoint::CLOSE,
+                           this,
+                           d.target,
+                           MigrationResult::SUCCESS);
 }
 
 void
 ReuseportListener::MaybeRelease()
 {
-    if (m_state == CLOSED && m_qlen == 0 && m_stack)
+    // A closed listener lives on while requests refer to it (sk_destruct at refcount 0).
+    if (m_state == CLOSED && m_requestRefs == 0 && m_stack)
     {
         m_stack->ReleaseListener(this);
     }
@@ -290,6 +346,46 @@ ReuseportListener::Accept()
     child->SetAccepted();
     m_stack->m_childAcceptedTrace(child->GetTuple(), this);
     return child;
+}
+
+int
+ReuseportListener::AttachProgram(Ptr<ReuseportProgram> program)
+{
+    NS_LOG_FUNCTION(this << program);
+    if (m_state == CLOSED)
+    {
+        return -1; // EBADF
+    }
+    if (m_state == LISTEN && m_group)
+    {
+        m_group->SetProgram(program);
+        return 0;
+    }
+    if (m_group)
+    {
+        // Through a shut-down member: the socket moves to a solo group of its own rather
+        // than changing the live group's program.
+        m_stack->ReleaseListener(this);
+    }
+    m_pendingProgram = program;
+    return 0;
+}
+
+int
+ReuseportListener::DetachProgram()
+{
+    NS_LOG_FUNCTION(this);
+    if (m_state == LISTEN && m_group && m_group->GetProgram())
+    {
+        m_group->SetProgram(nullptr);
+        return 0;
+    }
+    if (m_state != LISTEN && m_pendingProgram)
+    {
+        m_pendingProgram = nullptr;
+        return 0;
+    }
+    return -1; // ENOENT
 }
 
 void
@@ -322,16 +418,34 @@ ReuseportListener::GetId() const
     return m_id;
 }
 
-uint32_t
+int32_t
 ReuseportListener::GetSynQueueLength() const
 {
     return m_qlen;
 }
 
-uint32_t
+int32_t
 ReuseportListener::GetYoungLength() const
 {
     return m_young;
+}
+
+uint32_t
+ReuseportListener::GetListenEpoch() const
+{
+    return m_listenEpoch;
+}
+
+uint64_t
+ReuseportListener::GetHashSequence() const
+{
+    return m_hashSeq;
+}
+
+uint32_t
+ReuseportListener::GetRequestReferences() const
+{
+    return m_requestRefs;
 }
 
 uint32_t
@@ -399,8 +513,9 @@ ReuseportListener::SetState(State state)
 bool
 ReuseportListener::IsSynQueueFull() const
 {
-    // Linux 6.13+ (and stable trees since Jan 2025): backlog + 1 requests fit.
-    return m_qlen > m_maxAckBacklog;
+    // Linux 6.13+ (and stable trees since Jan 2025): backlog + 1 requests fit. The kernel
+    // compares its signed qlen as unsigned, so a negative qlen reads as full.
+    return static_cast<uint32_t>(m_qlen.Get()) > m_maxAckBacklog;
 }
 
 bool
@@ -524,8 +639,7 @@ ReuseportListener::ConnRequest(IncomingSegment& seg, uint32_t hash, uint32_t twI
     {
         // Without cookies the last quarter of tcp_max_syn_backlog is kept for known peers.
         int64_t max = m_stack->GetMaxSynBacklog();
-        if (max - static_cast<int64_t>(m_qlen) < (max >> 2) &&
-            !m_stack->IsPeerProven(seg.tuple.remote))
+        if (max - m_qlen.Get() < (max >> 2) && !m_stack->IsPeerProven(seg.tuple.remote))
         {
             mib.Increment(TcpMib::LISTEN_DROPS);
             m_stack->m_synDropTrace(seg.tuple, this, SynDropReason::SYN_BACKLOG_RULE);
@@ -578,8 +692,7 @@ ReuseportListener::ConnRequest(IncomingSegment& seg, uint32_t hash, uint32_t twI
     }
 
     req->iss = reopen ? twIsn : 0; // ns-3's own ISN is 0; a reopened tuple continues upwards
-    m_qlen++;
-    m_young++;
+    QueueAdded(true);
     m_stack->AddRequest(req);
     m_stack->m_requestCreatedTrace(seg.tuple, this);
     m_stack->SendSynAck(*req, this, ReuseportStack::TsNow(), false);
@@ -619,6 +732,8 @@ void
 ReuseportListener::CheckRequest(RequestSock* req, IncomingSegment& seg)
 {
     NS_LOG_FUNCTION(this << seg.tuple << TcpHeader::FlagsToString(seg.Flags()));
+    // `this` is the processing listener: the owner, or the target a migration chose while
+    // the request still belongs to its stopped owner (semantics 11.1).
     TcpMib& mib = m_stack->GetMib();
     uint8_t flg = seg.Flags() & (TcpHeader::RST | TcpHeader::SYN | TcpHeader::ACK);
     uint32_t seq = seg.Seq();
@@ -683,8 +798,9 @@ ReuseportListener::CheckRequest(RequestSock* req, IncomingSegment& seg)
         {
             m_stack->SendResetReply(seg, RstCause::EMBRYONIC);
         }
+        // inet_csk_reqsk_queue_drop(sk, req): the processing listener's counters.
         Ptr<ReuseportListener> owner = req->listener;
-        owner->RequestRemoved(req);
+        QueueRemoved(req->IsYoung());
         mib.Increment(TcpMib::EMBRYONIC_RSTS);
         m_stack->m_requestEndTrace(req->tuple, owner, RequestEndReason::EMBRYONIC_RESET);
         m_stack->DeleteRequest(req);
@@ -711,6 +827,7 @@ ReuseportListener::CreateChild(RequestSock* req, IncomingSegment& seg, bool cook
     TcpMib& mib = m_stack->GetMib();
     Ptr<ReuseportListener> self = this;
     Ptr<ReuseportListener> owner = req->listener;
+    bool migrating = !cookie && owner != this;
 
     // tcp_v4_syn_recv_sock: the processing listener's accept queue must have room.
     if (IsAcceptQueueFull())
@@ -721,13 +838,23 @@ ReuseportListener::CreateChild(RequestSock* req, IncomingSegment& seg, bool cook
         {
             return;
         }
+        if (migrating)
+        {
+            m_stack->NoteMigration(req->tuple,
+                                   MigrationPoint::FINAL_ACK,
+                                   owner,
+                                   this,
+                                   MigrationResult::TARGET_QUEUE_FULL);
+        }
         if (!m_stack->GetAbortOnOverflow())
         {
-            req->acked = true; // the ACK is ignored; the request waits for the next one
+            req->acked = true; // the ACK is ignored; the request waits with its owner
             return;
         }
         m_stack->SendResetReply(seg, RstCause::ABORT_ON_OVERFLOW);
-        RequestRemoved(req);
+        // inet_csk_reqsk_queue_drop(sk, req) with sk the processing listener: a migration
+        // target absorbs the decrement (the quirk of semantics 11.2).
+        QueueRemoved(req->IsYoung());
         mib.Increment(TcpMib::EMBRYONIC_RSTS);
         m_stack->m_requestEndTrace(req->tuple, owner, RequestEndReason::ABORT_ON_OVERFLOW);
         m_stack->DeleteRequest(req);
@@ -738,21 +865,39 @@ ReuseportListener::CreateChild(RequestSock* req, IncomingSegment& seg, bool cook
     child->InitFromRequest(m_stack, *req);
     mib.Increment(TcpMib::TCP_PASSIVE_OPENS);
 
-    // inet_csk_complete_hashdance: the child replaces the request in the established hash.
+    // inet_csk_complete_hashdance: the child replaces the request in the established hash;
+    // the owner's counters drop, a migration target's never rose.
     FourTuple tuple = req->tuple;
     if (!cookie)
     {
-        owner->RequestRemoved(req);
+        owner->QueueRemoved(req->IsYoung());
         m_stack->DeleteRequest(req);
     }
     m_stack->m_ehash.SetChild(tuple, child);
     child->m_inEhash = true;
 
-    bool wasEmpty = m_acceptQueue.empty();
+    if (migrating)
+    {
+        if (m_state != LISTEN)
+        {
+            m_stack->NoteMigration(tuple,
+                                   MigrationPoint::FINAL_ACK,
+                                   owner,
+                                   this,
+                                   MigrationResult::TARGET_NOT_LISTENING);
+            child->Abort(RstCause::MIGRATION_FAILURE);
+            return;
+        }
+        m_stack->NoteMigration(tuple,
+                               MigrationPoint::FINAL_ACK,
+                               owner,
+                               this,
+                               MigrationResult::SUCCESS);
+    }
     EnqueueChild(child);
     // tcp_child_process: the child processes the segment, then the listener is woken.
     child->Deliver(seg);
-    if (wasEmpty && !m_acceptQueue.empty() && !m_acceptCb.IsNull())
+    if (!m_acceptCb.IsNull())
     {
         m_acceptCb(this);
     }
@@ -773,21 +918,39 @@ ReuseportListener::RequestTimer(RequestSock* req)
     NS_LOG_FUNCTION(this << req->tuple);
     TcpMib& mib = m_stack->GetMib();
     Ptr<ReuseportListener> self = this;
+    bool wasYoung = req->IsYoung();
+    Ptr<ReuseportListener> listener = this; // sk_listener: the owner, or a migration target
     if (m_state != LISTEN)
     {
-        // The owner stopped listening and the request cannot migrate: dropped silently.
-        RequestRemoved(req);
-        m_stack->m_requestEndTrace(req->tuple, this, RequestEndReason::ORPHANED_TIMER);
-        m_stack->DeleteRequest(req);
-        return;
+        // Migration point 2 (section 10).
+        ReuseportStack::MigrationDecision d = m_stack->MigrateTarget(this,
+                                                                     MigrationPoint::SYNACK_TIMER,
+                                                                     req->tuple,
+                                                                     req->hash,
+                                                                     MigratingState::NEW_SYN_RECV,
+                                                                     0);
+        if (!d.target)
+        {
+            QueueRemoved(wasYoung); // dropped silently
+            m_stack->m_requestEndTrace(req->tuple,
+                                       this,
+                                       d.attempted ? RequestEndReason::MIGRATION_FAILURE
+                                                   : RequestEndReason::ORPHANED_TIMER);
+            m_stack->DeleteRequest(req);
+            return;
+        }
+        // The clone, owned by the target, counts in its queue from now on.
+        listener = d.target;
+        listener->QueueAdded(wasYoung);
     }
 
-    uint32_t maxRetries = GetSynAckRetries();
-    uint32_t qlen = m_qlen;
-    // Under pressure, requests that never answered get fewer retries (5.2 step 3).
-    if ((qlen << 1) > std::max<uint32_t>(8, m_maxAckBacklog))
+    uint32_t maxRetries = listener->GetSynAckRetries();
+    int32_t qlen = listener->m_qlen;
+    // Under pressure, requests that never answered get fewer retries (5.2 step 3). The
+    // kernel compares these signed counters as unsigned.
+    if (static_cast<uint32_t>(qlen << 1) > std::max<uint32_t>(8, listener->m_maxAckBacklog))
     {
-        uint32_t young = m_young << 1;
+        int32_t young = listener->m_young << 1;
         while (maxRetries > 2)
         {
             if (qlen < young)
@@ -798,7 +961,7 @@ ReuseportListener::RequestTimer(RequestSock* req)
             young <<= 1;
         }
     }
-    uint8_t defer = GetDeferAcceptRetrans();
+    uint8_t defer = listener->GetDeferAcceptRetrans();
     bool expire;
     bool resend;
     if (defer == 0)
@@ -816,38 +979,56 @@ ReuseportListener::RequestTimer(RequestSock* req)
     {
         if (resend)
         {
-            m_stack->SendSynAck(*req, this, ReuseportStack::TsNow(), true);
+            m_stack->SendSynAck(*req, listener, ReuseportStack::TsNow(), true);
         }
         if (req->numTimeout++ == 0)
         {
-            m_young--;
+            listener->m_young--;
+        }
+        if (listener != this)
+        {
+            // The clone replaced the original in the established hash.
+            QueueRemoved(wasYoung);
+            m_stack->SetRequestOwner(req, listener);
+            m_stack->NoteMigration(req->tuple,
+                                   MigrationPoint::SYNACK_TIMER,
+                                   this,
+                                   listener,
+                                   MigrationResult::SUCCESS);
         }
         m_stack->ArmRequestTimer(req, req->Backoff(m_stack->m_rtoMax));
         return;
     }
-    RequestRemoved(req);
+    if (listener != this)
+    {
+        // Retries exhausted after cloning: the clone is discarded, the original dropped.
+        listener->QueueRemoved(wasYoung);
+        m_stack->NoteMigration(req->tuple,
+                               MigrationPoint::SYNACK_TIMER,
+                               this,
+                               listener,
+                               MigrationResult::EXPIRED);
+    }
+    QueueRemoved(wasYoung);
     m_stack->m_requestEndTrace(req->tuple, this, RequestEndReason::EXPIRED);
     m_stack->DeleteRequest(req);
 }
 
 void
-ReuseportListener::RequestRemoved(const RequestSock* req)
+ReuseportListener::QueueRemoved(bool young)
 {
-    NS_ASSERT(m_qlen > 0);
-    m_qlen--;
-    if (req->IsYoung())
+    m_qlen -= 1;
+    if (young)
     {
-        NS_ASSERT(m_young > 0);
         m_young--;
     }
-    MaybeRelease();
 }
 
 void
-ReuseportListener::RequestAdded(const RequestSock* req)
+ReuseportListener::QueueAdded(bool young)
 {
-    m_qlen++;
-    if (req->IsYoung())
+    m_qlen += 1;
+    if (young)
     {
         m_young++;
     }

@@ -23,6 +23,7 @@ namespace ns3
 {
 
 class ReuseportGroup;
+class ReuseportProgram;
 class ReuseportStack;
 class ReuseportTcpSocket;
 struct RequestSock;
@@ -117,7 +118,29 @@ class ReuseportListener : public Object
     Ptr<ReuseportTcpSocket> Accept();
 
     /**
-     * \brief Be told when the accept queue becomes non-empty (an EPOLLIN edge).
+     * \brief SO_ATTACH_REUSEPORT_EBPF: attach a program to this listener's group.
+     *
+     * On a listening member it replaces the group's program for every member. Before
+     * listen(), the program waits with the socket: it becomes the program of the group the
+     * socket creates, and is discarded if the socket joins an existing group. Through a
+     * socket that was shut down, it moves the socket out of its group instead of changing
+     * the live group's program.
+     *
+     * \param program the program
+     * \return 0, or -1 (EBADF) on a closed socket
+     */
+    int AttachProgram(Ptr<ReuseportProgram> program);
+
+    /**
+     * \brief SO_DETACH_REUSEPORT_BPF.
+     * \return 0, or -1 (ENOENT) if no program is attached or the socket is not listening
+     */
+    int DetachProgram();
+
+    /**
+     * \brief Be woken when a connection completes on this listener (sk_data_ready, what
+     * wakes an epoll user waiting for EPOLLIN). Migration at close appends children without
+     * waking anyone, as the kernel does.
      * \param cb called with this listener
      */
     void SetAcceptCallback(Callback<void, Ptr<ReuseportListener>> cb);
@@ -130,10 +153,14 @@ class ReuseportListener : public Object
     InetSocketAddress GetLocal() const;
     /// \return a node-unique identifier, used in traces and results
     uint32_t GetId() const;
-    /// \return the requests this listener owns (the kernel's qlen)
-    uint32_t GetSynQueueLength() const;
+    /**
+     * \return the kernel's qlen: requests this listener owns. Like the kernel's counter it
+     * can go below zero (a migration target absorbs the decrement of a request it never
+     * owned when tcp_abort_on_overflow resets it, semantics 11.2)
+     */
+    int32_t GetSynQueueLength() const;
     /// \return owned requests that have not yet had a SYN-ACK timeout (the kernel's young)
-    uint32_t GetYoungLength() const;
+    int32_t GetYoungLength() const;
     /// \return children waiting to be accepted (sk_ack_backlog)
     uint32_t GetAcceptQueueLength() const;
     /// \return min(listen backlog, somaxconn) as set by the last Listen() (sk_max_ack_backlog)
@@ -144,6 +171,12 @@ class ReuseportListener : public Object
     Ptr<ReuseportStack> GetStack() const;
     /// \return the socket whose copies become this listener's children
     Ptr<ReuseportTcpSocket> GetSocketTemplate() const;
+    /// \return how many times the listener stopped listening (maps forget it each time)
+    uint32_t GetListenEpoch() const;
+    /// \return the order in which listeners were hashed (larger: more recent)
+    uint64_t GetHashSequence() const;
+    /// \return requests that refer to this listener (they keep a closed listener alive)
+    uint32_t GetRequestReferences() const;
 
     /**
      * \brief Attach a label that programs and results can read (e.g. "worker", "generation").
@@ -237,16 +270,24 @@ class ReuseportListener : public Object
     void RequestTimer(RequestSock* req);
 
     /**
-     * \brief A request this listener owned is gone: qlen−1 (young−1 if it never timed out).
-     * \param req the request
+     * \brief reqsk_queue_removed: qlen−1, and young−1 for a request that never timed out.
+     * \param young the request had not timed out
      */
-    void RequestRemoved(const RequestSock* req);
+    void QueueRemoved(bool young);
 
     /**
-     * \brief A request this listener did not own was added to it (migration).
-     * \param req the request
+     * \brief reqsk_queue_added: qlen+1, and young+1 for a request that never timed out.
+     * \param young the request had not timed out
      */
-    void RequestAdded(const RequestSock* req);
+    void QueueAdded(bool young);
+
+    /**
+     * \brief Migration point 1: move or reset one accept-queue child of this stopped
+     * listener (section 9).
+     * \param child the child
+     * \param capable the listener stayed in its group at stop-listen
+     */
+    void ForgetOrMigrateChild(Ptr<ReuseportTcpSocket> child, bool capable);
 
     /**
      * \brief Append a child to the accept queue and signal readability.
@@ -286,11 +327,15 @@ class ReuseportListener : public Object
     uint32_t m_maxAckBacklog{0};                       //!< sk_max_ack_backlog
     uint32_t m_synCount{0};                            //!< TCP_SYNCNT (0: the sysctl)
     Time m_deferAccept;                                //!< TCP_DEFER_ACCEPT
-    TracedValue<uint32_t> m_qlen{0};                   //!< owned requests (qlen)
-    uint32_t m_young{0};                               //!< owned requests never timed out
+    TracedValue<int32_t> m_qlen{0};                    //!< owned requests (qlen)
+    int32_t m_young{0};                                //!< owned requests never timed out
+    uint32_t m_requestRefs{0};                         //!< requests naming this listener
+    uint32_t m_listenEpoch{0};                         //!< stop-listen count
+    uint64_t m_hashSeq{0};                             //!< when it was last hashed
+    Ptr<ReuseportProgram> m_pendingProgram;            //!< attached before listen()
     std::deque<Ptr<ReuseportTcpSocket>> m_acceptQueue; //!< established, not yet accepted
     TracedValue<uint32_t> m_acceptQueueLength{0};      //!< sk_ack_backlog
-    Callback<void, Ptr<ReuseportListener>> m_acceptCb; //!< EPOLLIN edge
+    Callback<void, Ptr<ReuseportListener>> m_acceptCb; //!< sk_data_ready
     std::map<std::string, std::string> m_labels;       //!< labels for programs and results
     TracedCallback<Ptr<const ReuseportListener>, State, State> m_stateTrace; //!< state changes
 };

@@ -13,6 +13,7 @@
 #ifndef REUSEPORT_MIGRATION_MODULE_H
 #define REUSEPORT_MIGRATION_MODULE_H
 
+#include "ns3/builtin-programs.h"
 #include "ns3/client-connection.h"
 #include "ns3/client-load-generator.h"
 #include "ns3/four-tuple.h"
@@ -21,7 +22,9 @@
 #include "ns3/reuseport-group.h"
 #include "ns3/reuseport-helper.h"
 #include "ns3/reuseport-listener.h"
+#include "ns3/reuseport-program.h"
 #include "ns3/reuseport-selector.h"
+#include "ns3/reuseport-sock-array.h"
 #include "ns3/reuseport-stack.h"
 #include "ns3/reuseport-tcp-socket.h"
 #include "ns3/syn-flood-application.h"

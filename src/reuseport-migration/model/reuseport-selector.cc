@@ -15,6 +15,7 @@ NS_LOG_COMPONENT_DEFINE("ReuseportSelector");
 
 NS_OBJECT_ENSURE_REGISTERED(ReuseportSelector);
 NS_OBJECT_ENSURE_REGISTERED(HashReuseportSelector);
+NS_OBJECT_ENSURE_REGISTERED(LastSlotReuseportSelector);
 
 TypeId
 ReuseportSelector::GetTypeId()
@@ -44,6 +45,28 @@ std::string
 HashReuseportSelector::GetName() const
 {
     return "hash";
+}
+
+TypeId
+LastSlotReuseportSelector::GetTypeId()
+{
+    static TypeId tid = TypeId("ns3::LastSlotReuseportSelector")
+                            .SetParent<ReuseportSelector>()
+                            .SetGroupName("ReuseportMigration")
+                            .AddConstructor<LastSlotReuseportSelector>();
+    return tid;
+}
+
+uint32_t
+LastSlotReuseportSelector::Pick(uint32_t, uint32_t numSocks) const
+{
+    return numSocks - 1;
+}
+
+std::string
+LastSlotReuseportSelector::GetName() const
+{
+    return "last-slot";
 }
 
 } // namespace ns3

@@ -61,6 +61,23 @@ class HashReuseportSelector : public ReuseportSelector
     std::string GetName() const override;
 };
 
+/**
+ * \ingroup reuseport-migration
+ * \brief The first migration RFC's pick: the last element of the listening section.
+ */
+class LastSlotReuseportSelector : public ReuseportSelector
+{
+  public:
+    /**
+     * \brief Get the type ID.
+     * \return the object TypeId
+     */
+    static TypeId GetTypeId();
+
+    uint32_t Pick(uint32_t hash, uint32_t numSocks) const override;
+    std::string GetName() const override;
+};
+
 } // namespace ns3
 
 #endif /* REUSEPORT_SELECTOR_H */

@@ -16,8 +16,10 @@
 #include "ns3/log.h"
 #include "ns3/node.h"
 #include "ns3/object-factory.h"
+#include "ns3/pointer.h"
 #include "ns3/rtt-estimator.h"
 #include "ns3/simulator.h"
+#include "ns3/string.h"
 #include "ns3/tcp-congestion-ops.h"
 #include "ns3/tcp-l4-protocol.h"
 #include "ns3/tcp-option-sack-permitted.h"
@@ -113,6 +115,13 @@ ReuseportStack::GetTypeId()
                           BooleanValue(false),
                           MakeBooleanAccessor(&ReuseportStack::m_migrateReq),
                           MakeBooleanChecker())
+            .AddAttribute("MigrationSelector",
+                          "How a migration target is picked when no program selects one: "
+                          "ns3::HashReuseportSelector (the kernel's pick by the flow hash) or "
+                          "ns3::LastSlotReuseportSelector (the last listening slot).",
+                          StringValue("ns3::HashReuseportSelector"),
+                          MakePointerAccessor(&ReuseportStack::m_migrationSelector),
+                          MakePointerChecker<ReuseportSelector>())
             .AddAttribute("LinuxDefaults",
                           "Give listeners' children Linux's TCP defaults (200 ms minimum RTO, "
                           "40 ms delayed ACK, 15 data retries) instead of ns-3's.",
@@ -162,6 +171,10 @@ ReuseportStack::GetTypeId()
                             "A connection was appended to a listener's accept queue.",
                             MakeTraceSourceAccessor(&ReuseportStack::m_childQueuedTrace),
                             "ns3::ReuseportStack::ConnectionTracedCallback")
+            .AddTraceSource("Migration",
+                            "A migration attempt ended (point, source, target, outcome).",
+                            MakeTraceSourceAccessor(&ReuseportStack::m_migrationTrace),
+                            "ns3::ReuseportStack::MigrationTracedCallback")
             .AddTraceSource("ChildAccepted",
                             "An application accepted a connection.",
                             MakeTraceSourceAccessor(&ReuseportStack::m_childAcceptedTrace),
@@ -422,6 +435,13 @@ ReuseportStack::GetRstCount(RstCause cause) const
     return m_rstByCause[static_cast<uint8_t>(cause)];
 }
 
+uint64_t
+ReuseportStack::GetMigrationCount(MigrationPoint point, MigrationResult result) const
+{
+    auto it = m_migrations.find({point, result});
+    return it == m_migrations.end() ? 0 : it->second;
+}
+
 const EstablishedHash&
 ReuseportStack::GetEstablishedHash() const
 {
@@ -550,19 +570,24 @@ void
 ReuseportStack::ListenerLookup(IncomingSegment& seg, RstCause cause, uint32_t twIsn)
 {
     uint32_t hash = GetFlowHash(seg.tuple);
-    Ptr<ReuseportListener> l = SelectListener(seg, hash);
+    bool dropped = false;
+    Ptr<ReuseportListener> l = SelectListener(seg, hash, dropped);
     if (!l)
     {
         // "No socket": every segment but a RST is answered with a RST.
-        SendResetReply(seg, cause == RstCause::CAUSE_COUNT ? RstCause::NO_LISTENER : cause);
+        RstCause why = cause != RstCause::CAUSE_COUNT ? cause
+                       : dropped                      ? RstCause::PROGRAM_DROP
+                                                      : RstCause::NO_LISTENER;
+        SendResetReply(seg, why);
         return;
     }
     l->ProcessSegment(seg, hash, cause, twIsn);
 }
 
 Ptr<ReuseportListener>
-ReuseportStack::SelectListener(const IncomingSegment& seg, uint32_t hash)
+ReuseportStack::SelectListener(const IncomingSegment& seg, uint32_t hash, bool& dropped)
 {
+    dropped = false;
     // A group bound to the exact address scores higher than one bound to 0.0.0.0.
     Ptr<ReuseportGroup> g = FindListeningGroup(seg.tuple.local, seg.tuple.localPort);
     if (!g)
@@ -573,24 +598,150 @@ ReuseportStack::SelectListener(const IncomingSegment& seg, uint32_t hash)
     {
         return nullptr;
     }
+    Ptr<ReuseportProgram> prog = g->GetProgram();
+    if (prog)
+    {
+        // Both attach types run for steering, with migrating_sk == NULL.
+        ReuseportContext ctx;
+        ctx.tuple = seg.tuple;
+        ctx.hash = hash;
+        ctx.len = seg.packet->GetSize();
+        ctx.bindInany = g->GetLocalAddress() == Ipv4Address::GetAny();
+        ctx.sk = g->GetLookupMember();
+        ctx.group = g;
+        if (prog->Execute(ctx) == ProgramVerdict::DROP)
+        {
+            dropped = true; // the other address buckets are not tried
+            return nullptr;
+        }
+        if (ctx.GetSelected())
+        {
+            return ctx.GetSelected();
+        }
+    }
     return g->PickByHash(hash);
+}
+
+ReuseportStack::MigrationDecision
+ReuseportStack::MigrateTarget(Ptr<ReuseportListener> from,
+                              MigrationPoint point,
+                              const FourTuple& tuple,
+                              uint32_t hash,
+                              MigratingState state,
+                              uint32_t len)
+{
+    MigrationDecision d;
+    Ptr<ReuseportGroup> g = from->GetGroup();
+    if (!g)
+    {
+        return d; // row 1: not capable at stop-listen, or evicted; not an attempt
+    }
+    d.attempted = true;
+    if (g->GetNumSocks() == 0)
+    {
+        d.result = MigrationResult::NO_LISTENER; // row 2: the program does not run
+    }
+    else if (!g->HasMigratingProgram())
+    {
+        if (m_migrateReq)
+        {
+            d.target = g->PickForMigration(hash); // row 6: read now, not at stop-listen
+        }
+        else
+        {
+            d.result = MigrationResult::DISABLED; // row 7
+        }
+    }
+    else
+    {
+        ReuseportContext ctx;
+        ctx.tuple = tuple;
+        ctx.hash = hash;
+        ctx.len = len;
+        ctx.bindInany = g->GetLocalAddress() == Ipv4Address::GetAny();
+        ctx.sk = from;
+        ctx.migratingState = state;
+        ctx.group = g;
+        if (g->GetProgram()->Execute(ctx) == ProgramVerdict::DROP)
+        {
+            d.result = MigrationResult::PROGRAM_DROP; // row 3
+        }
+        else
+        {
+            // Rows 4 and 5: the selection, or the kernel's hash pick.
+            d.target = ctx.GetSelected() ? ctx.GetSelected() : g->PickForMigration(hash);
+        }
+    }
+    if (!d.target)
+    {
+        NoteMigration(tuple, point, from, nullptr, d.result);
+    }
+    return d;
+}
+
+void
+ReuseportStack::NoteMigration(const FourTuple& tuple,
+                              MigrationPoint point,
+                              Ptr<ReuseportListener> from,
+                              Ptr<ReuseportListener> to,
+                              MigrationResult result)
+{
+    NS_LOG_DEBUG("migration at " << MigrationPointName(point) << " of " << tuple << " from "
+                                 << from->GetId() << " to " << (to ? to->GetId() : 0) << ": "
+                                 << MigrationResultName(result));
+    m_mib.Increment(result == MigrationResult::SUCCESS ? TcpMib::TCP_MIGRATE_REQ_SUCCESS
+                                                       : TcpMib::TCP_MIGRATE_REQ_FAILURE);
+    m_migrations[{point, result}]++;
+    m_migrationTrace(tuple, point, from, to, result);
+}
+
+void
+ReuseportStack::SetRequestOwner(RequestSock* req, Ptr<ReuseportListener> owner)
+{
+    Ptr<ReuseportListener> old = req->listener;
+    req->listener = owner;
+    owner->m_requestRefs++;
+    if (old)
+    {
+        old->m_requestRefs--;
+        old->MaybeRelease();
+    }
 }
 
 void
 ReuseportStack::RequestSegment(RequestSock* req, IncomingSegment& seg)
 {
     Ptr<ReuseportListener> owner = req->listener;
+    Ptr<ReuseportListener> processing = owner;
     if (!owner->IsListening())
     {
-        // The owner stopped listening and nothing migrates the request: it is dropped and
-        // the segment looked up again, which ends in a RST unless it is a new SYN.
-        owner->RequestRemoved(req);
-        m_requestEndTrace(req->tuple, owner, RequestEndReason::ORPHANED_SEGMENT);
-        DeleteRequest(req);
-        ListenerLookup(seg, RstCause::ORPHANED_REQUEST, 0);
-        return;
+        // Migration point 3 (section 11): a target is chosen with the real segment.
+        MigrationDecision d = MigrateTarget(owner,
+                                            MigrationPoint::FINAL_ACK,
+                                            req->tuple,
+                                            req->hash,
+                                            MigratingState::NEW_SYN_RECV,
+                                            seg.packet->GetSize());
+        if (!d.target)
+        {
+            // The request is dropped and the segment looked up again, which ends in a RST
+            // unless it is a new SYN.
+            owner->QueueRemoved(req->IsYoung());
+            m_requestEndTrace(req->tuple,
+                              owner,
+                              d.attempted ? RequestEndReason::MIGRATION_FAILURE
+                                          : RequestEndReason::ORPHANED_SEGMENT);
+            DeleteRequest(req);
+            RstCause cause = !d.attempted ? RstCause::ORPHANED_REQUEST
+                             : d.result == MigrationResult::PROGRAM_DROP
+                                 ? RstCause::PROGRAM_DROP
+                                 : RstCause::MIGRATION_FAILURE;
+            ListenerLookup(seg, cause, 0);
+            return;
+        }
+        processing = d.target;
     }
-    owner->CheckRequest(req, seg);
+    processing->CheckRequest(req, seg);
 }
 
 bool
@@ -618,9 +769,14 @@ ReuseportStack::HashListener(Ptr<ReuseportListener> l)
     {
         g = CreateObject<ReuseportGroup>();
         g->SetLocal(addr, port);
+        g->SetMigrationSelector(m_migrationSelector);
+        // Only the creator's program, attached before listen(), survives.
+        g->SetProgram(l->m_pendingProgram);
         m_groups.push_back(g);
         NS_LOG_DEBUG("listener " << l->GetId() << " creates group " << g->GetId());
     }
+    l->m_pendingProgram = nullptr;
+    l->m_hashSeq = m_nextHashSeq++;
     Ptr<ReuseportListener> evicted;
     if (!g->AddListening(l, evicted))
     {
@@ -636,9 +792,9 @@ ReuseportStack::HashListener(Ptr<ReuseportListener> l)
 }
 
 bool
-ReuseportStack::IsMigrationCapable(Ptr<const ReuseportGroup>) const
+ReuseportStack::IsMigrationCapable(Ptr<const ReuseportGroup> g) const
 {
-    return m_migrateReq;
+    return m_migrateReq || g->HasMigratingProgram();
 }
 
 bool
@@ -692,6 +848,7 @@ ReuseportStack::MaybeRemoveGroup(Ptr<ReuseportGroup> g)
 void
 ReuseportStack::AddRequest(RequestSock* req)
 {
+    req->listener->m_requestRefs++;
     m_ehash.SetRequest(req->tuple, req);
     ArmRequestTimer(req, req->timeout);
 }
@@ -719,7 +876,10 @@ ReuseportStack::DeleteRequest(RequestSock* req)
     {
         m_ehash.Erase(req->tuple);
     }
+    Ptr<ReuseportListener> owner = req->listener;
     delete req;
+    owner->m_requestRefs--;
+    owner->MaybeRelease();
 }
 
 void

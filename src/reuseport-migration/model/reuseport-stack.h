@@ -8,6 +8,8 @@
 #include "established-hash.h"
 #include "incoming-segment.h"
 #include "kernel-events.h"
+#include "reuseport-program.h"
+#include "reuseport-selector.h"
 #include "syn-cookie.h"
 #include "tcp-mib.h"
 
@@ -109,6 +111,23 @@ class ReuseportStack : public Object
      */
     uint64_t GetRstCount(RstCause cause) const;
 
+    /**
+     * \param point a migration point
+     * \param result an outcome
+     * \return migration attempts at that point with that outcome
+     */
+    uint64_t GetMigrationCount(MigrationPoint point, MigrationResult result) const;
+
+    /**
+     * \brief What reuseport_migrate_sock decided (8.2).
+     */
+    struct MigrationDecision
+    {
+        Ptr<ReuseportListener> target; //!< the chosen listener, or null
+        bool attempted{false};         //!< false: the listener had no group (row 1, no count)
+        MigrationResult result{MigrationResult::SUCCESS}; //!< why there is no target
+    };
+
     /// \return the established hash
     const EstablishedHash& GetEstablishedHash() const;
     /// \return the live groups of this node
@@ -187,6 +206,20 @@ class ReuseportStack : public Object
                                          Ptr<const ReuseportListener> listener,
                                          bool retransmission);
 
+    /**
+     * TracedCallback signature for migration attempts.
+     * \param tuple the connection
+     * \param point where
+     * \param from the listener that stopped
+     * \param to the target (null if none was found)
+     * \param result the outcome
+     */
+    typedef void (*MigrationTracedCallback)(const FourTuple& tuple,
+                                            MigrationPoint point,
+                                            Ptr<const ReuseportListener> from,
+                                            Ptr<const ReuseportListener> to,
+                                            MigrationResult result);
+
   protected:
     void DoDispose() override;
     void NotifyNewAggregate() override;
@@ -235,9 +268,50 @@ class ReuseportStack : public Object
      * \brief Choose the listener for a segment that matched no connection (section 3).
      * \param seg the segment
      * \param hash its flow hash
-     * \return the listener, or null (nothing listens)
+     * \param[out] dropped true if the group's program returned SK_DROP
+     * \return the listener, or null (nothing listens, or dropped)
      */
-    Ptr<ReuseportListener> SelectListener(const IncomingSegment& seg, uint32_t hash);
+    Ptr<ReuseportListener> SelectListener(const IncomingSegment& seg, uint32_t hash, bool& dropped);
+
+    /**
+     * \brief reuseport_migrate_sock: choose where a request or child of a stopped listener
+     * goes (8.2). Counts TcpExtTCPMigrateReqFailure for rows 2, 3 and 7; success is
+     * counted by the caller once the move is done.
+     * \param from the listener that stopped
+     * \param point the migration point
+     * \param tuple the connection
+     * \param hash its flow hash (sk_hash)
+     * \param state the migrating socket's state, for the program
+     * \param len the segment length from the TCP header on (0 without a segment)
+     * \return the decision
+     */
+    MigrationDecision MigrateTarget(Ptr<ReuseportListener> from,
+                                    MigrationPoint point,
+                                    const FourTuple& tuple,
+                                    uint32_t hash,
+                                    MigratingState state,
+                                    uint32_t len);
+
+    /**
+     * \brief Count and trace the end of a migration attempt.
+     * \param tuple the connection
+     * \param point where
+     * \param from the stopped listener
+     * \param to the target, or null
+     * \param result the outcome
+     */
+    void NoteMigration(const FourTuple& tuple,
+                       MigrationPoint point,
+                       Ptr<ReuseportListener> from,
+                       Ptr<ReuseportListener> to,
+                       MigrationResult result);
+
+    /**
+     * \brief Change the listener a request refers to (rsk_listener), moving its reference.
+     * \param req the request
+     * \param owner the new owner
+     */
+    void SetRequestOwner(RequestSock* req, Ptr<ReuseportListener> owner);
 
     /**
      * \brief A segment hit a request: checks the owner and runs tcp_check_req (5.3).
@@ -372,20 +446,21 @@ class ReuseportStack : public Object
      */
     void Transmit(const TcpHeader& h, const FourTuple& t);
 
-    Ptr<Node> m_node;                          //!< the node
-    Ptr<TcpL4Protocol> m_tcp;                  //!< the node's TCP
-    uint32_t m_somaxconn;                      //!< net.core.somaxconn
-    uint32_t m_maxSynBacklog;                  //!< net.ipv4.tcp_max_syn_backlog
-    uint32_t m_synackRetries;                  //!< net.ipv4.tcp_synack_retries
-    bool m_abortOnOverflow;                    //!< net.ipv4.tcp_abort_on_overflow
-    uint32_t m_syncookies;                     //!< net.ipv4.tcp_syncookies
-    bool m_migrateReq;                         //!< net.ipv4.tcp_migrate_req
-    bool m_linuxDefaults;                      //!< Linux TCP defaults for children
-    Time m_synAckTimeout;                      //!< TCP_TIMEOUT_INIT
-    Time m_rtoMax;                             //!< TCP_RTO_MAX
-    TcpMib m_mib;                              //!< counters
-    EstablishedHash m_ehash;                   //!< established hash
-    std::vector<Ptr<ReuseportGroup>> m_groups; //!< live groups
+    Ptr<Node> m_node;                           //!< the node
+    Ptr<TcpL4Protocol> m_tcp;                   //!< the node's TCP
+    uint32_t m_somaxconn;                       //!< net.core.somaxconn
+    uint32_t m_maxSynBacklog;                   //!< net.ipv4.tcp_max_syn_backlog
+    uint32_t m_synackRetries;                   //!< net.ipv4.tcp_synack_retries
+    bool m_abortOnOverflow;                     //!< net.ipv4.tcp_abort_on_overflow
+    uint32_t m_syncookies;                      //!< net.ipv4.tcp_syncookies
+    bool m_migrateReq;                          //!< net.ipv4.tcp_migrate_req
+    bool m_linuxDefaults;                       //!< Linux TCP defaults for children
+    Ptr<ReuseportSelector> m_migrationSelector; //!< migration pick for new groups
+    Time m_synAckTimeout;                       //!< TCP_TIMEOUT_INIT
+    Time m_rtoMax;                              //!< TCP_RTO_MAX
+    TcpMib m_mib;                               //!< counters
+    EstablishedHash m_ehash;                    //!< established hash
+    std::vector<Ptr<ReuseportGroup>> m_groups;  //!< live groups
     std::map<std::pair<uint32_t, uint16_t>, PortBinding> m_ports; //!< owned ports
     std::vector<Ptr<ReuseportListener>> m_listeners;              //!< listeners created here
     std::unordered_set<uint32_t> m_provenPeers; //!< peers with a completed connection
@@ -396,6 +471,8 @@ class ReuseportStack : public Object
     uint32_t m_nextListenerId{1};               //!< listener identifiers
     std::array<uint64_t, static_cast<size_t>(RstCause::CAUSE_COUNT)> m_rstByCause{}; //!< RSTs
     std::vector<Ipv4EndPoint*> m_graveyard; //!< endpoints of closed connections, to free
+    uint64_t m_nextHashSeq{1};              //!< hash order of listeners
+    std::map<std::pair<MigrationPoint, MigrationResult>, uint64_t> m_migrations; //!< by outcome
 
     TracedCallback<const FourTuple&, RstCause> m_rstTrace;                     //!< RST sent
     TracedCallback<const FourTuple&, Ptr<const ReuseportListener>> m_synTrace; //!< SYN accepted
@@ -413,6 +490,12 @@ class ReuseportStack : public Object
         m_childQueuedTrace; //!< child appended to an accept queue
     TracedCallback<const FourTuple&, Ptr<const ReuseportListener>>
         m_childAcceptedTrace; //!< child taken by accept()
+    TracedCallback<const FourTuple&,
+                   MigrationPoint,
+                   Ptr<const ReuseportListener>,
+                   Ptr<const ReuseportListener>,
+                   MigrationResult>
+        m_migrationTrace; //!< migration attempts
 };
 
 } // namespace ns3

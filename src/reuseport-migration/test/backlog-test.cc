@@ -46,7 +46,7 @@ TEST_F(BacklogTest, SynQueueOverflowWithoutCookies)
     Simulator::Stop(Seconds(1.5));
     Simulator::Run();
     const TcpMib& mib = net.stack->GetMib();
-    EXPECT_EQ(l->GetSynQueueLength(), 9u);
+    EXPECT_EQ(l->GetSynQueueLength(), 9);
     EXPECT_EQ(mib.Get(TcpMib::TCP_REQ_Q_FULL_DROP), 11u);
     EXPECT_EQ(mib.Get(TcpMib::LISTEN_DROPS), 11u);
     EXPECT_EQ(mib.Get(TcpMib::LISTEN_OVERFLOWS), 0u);
@@ -69,7 +69,7 @@ TEST_F(BacklogTest, SynQueueOverflowSendsCookies)
     Simulator::Stop(Seconds(1.5));
     Simulator::Run();
     const TcpMib& mib = net.stack->GetMib();
-    EXPECT_EQ(l->GetSynQueueLength(), 9u);
+    EXPECT_EQ(l->GetSynQueueLength(), 9);
     EXPECT_EQ(mib.Get(TcpMib::TCP_REQ_Q_FULL_DO_COOKIES), 11u);
     EXPECT_EQ(mib.Get(TcpMib::SYNCOOKIES_SENT), 11u);
     EXPECT_EQ(mib.Get(TcpMib::TCP_REQ_Q_FULL_DROP), 0u);
@@ -98,7 +98,7 @@ TEST_F(BacklogTest, AcceptQueueOverflowDropsSyns)
     EXPECT_EQ(mib.Get(TcpMib::LISTEN_DROPS), 3u);
     EXPECT_EQ(mib.Get(TcpMib::TCP_PASSIVE_OPENS), 5u);
     EXPECT_EQ(mib.Get(TcpMib::TCP_OUT_RSTS), 0u);
-    EXPECT_EQ(l->GetSynQueueLength(), 0u);
+    EXPECT_EQ(l->GetSynQueueLength(), 0);
 }
 
 /// Backlog 1 (two children fit). A fills one slot; B and C then complete together, and
@@ -129,14 +129,14 @@ class FinalAckOverflowTest : public ReuseportTest
         if (!abortOnOverflow)
         {
             // The ACK is ignored; the request waits with its owner.
-            EXPECT_EQ(l->GetSynQueueLength(), 1u);
+            EXPECT_EQ(l->GetSynQueueLength(), 1);
             EXPECT_EQ(mib.Get(TcpMib::TCP_OUT_RSTS), 0u);
             EXPECT_EQ(b->GetOutcome(), ConnectionOutcome::PENDING);
             EXPECT_EQ(c->GetOutcome(), ConnectionOutcome::PENDING);
         }
         else
         {
-            EXPECT_EQ(l->GetSynQueueLength(), 0u);
+            EXPECT_EQ(l->GetSynQueueLength(), 0);
             EXPECT_EQ(mib.Get(TcpMib::TCP_OUT_RSTS), 1u);
             EXPECT_EQ(mib.Get(TcpMib::EMBRYONIC_RSTS), 1u);
             EXPECT_EQ(rsts.Count(RstCause::ABORT_ON_OVERFLOW), 1u);
@@ -175,7 +175,7 @@ TEST_F(BacklogTest, MaxSynBacklogQuarterRule)
     }
     Simulator::Stop(Seconds(1.5));
     Simulator::Run();
-    EXPECT_EQ(l->GetSynQueueLength(), 7u);
+    EXPECT_EQ(l->GetSynQueueLength(), 7);
     EXPECT_EQ(net.stack->GetMib().Get(TcpMib::LISTEN_DROPS), 3u);
     EXPECT_EQ(net.stack->GetMib().Get(TcpMib::TCP_REQ_Q_FULL_DROP), 0u);
 }

@@ -106,11 +106,12 @@ TEST_P(ListenerCloseTest, RequestsAreResetWhenTheirFinalAckArrives)
         net.Connect(i, Seconds(0.1), 80, 0);
     }
     Simulator::Schedule(Seconds(0.5), [&]() {
-        EXPECT_EQ(l->GetSynQueueLength(), m);
+        EXPECT_EQ(l->GetSynQueueLength(), static_cast<int32_t>(m));
         StopListener(l);
         EXPECT_TRUE(rsts.rsts.empty()); // no RST at close for requests
     });
-    Simulator::Schedule(Seconds(0.6), [&]() { EXPECT_EQ(l->GetSynQueueLength(), m); });
+    Simulator::Schedule(Seconds(0.6),
+                        [&]() { EXPECT_EQ(l->GetSynQueueLength(), static_cast<int32_t>(m)); });
     Simulator::Stop(Seconds(3));
     Simulator::Run();
 
@@ -118,7 +119,7 @@ TEST_P(ListenerCloseTest, RequestsAreResetWhenTheirFinalAckArrives)
     EXPECT_EQ(rsts.rsts.size(), m);
     EXPECT_EQ(rsts.DistinctPeers(), m);
     EXPECT_EQ(net.stack->GetMib().Get(TcpMib::TCP_OUT_RSTS), m);
-    EXPECT_EQ(l->GetSynQueueLength(), 0u);
+    EXPECT_EQ(l->GetSynQueueLength(), 0);
     for (const auto& r : rsts.rsts)
     {
         EXPECT_GT(r.at, Seconds(0.7)); // on the ACK's arrival
@@ -151,7 +152,7 @@ TEST_P(ListenerCloseTest, RequestsAreResetByTheRemainingListener)
     EXPECT_EQ(rsts.Count(RstCause::ORPHANED_REQUEST), m);
     EXPECT_EQ(rsts.rsts.size(), m);
     EXPECT_EQ(other->GetAcceptQueueLength(), 0u);
-    EXPECT_EQ(other->GetSynQueueLength(), 0u);
+    EXPECT_EQ(other->GetSynQueueLength(), 0);
     EXPECT_EQ(CountOutcome(net.connections, ConnectionOutcome::RESET), m);
 }
 
@@ -180,7 +181,7 @@ TEST_P(ListenerCloseTest, OrphanedRequestsDropSilentlyAtTheirTimer)
     Simulator::Stop(Seconds(1.5));
     Simulator::Run();
     EXPECT_EQ(orphaned, m);
-    EXPECT_EQ(l->GetSynQueueLength(), 0u);
+    EXPECT_EQ(l->GetSynQueueLength(), 0);
     EXPECT_EQ(net.stack->GetMib().Get(TcpMib::TCP_OUT_RSTS), 0u);
     EXPECT_EQ(net.stack->GetMib().Get(TcpMib::TCP_TIMEOUTS), 0u); // not a timeout: a drop
     EXPECT_EQ(net.stack->GetEstablishedHash().GetSize(), 0u);

@@ -169,7 +169,7 @@ class GroupLifecycleTest : public ReuseportTest
         net.Connect(0, Seconds(0.1), 80, 0);
         Simulator::Stop(Seconds(0.5));
         Simulator::Run();
-        EXPECT_EQ(l[0]->GetSynQueueLength(), 1u);
+        EXPECT_EQ(l[0]->GetSynQueueLength(), 1);
         for (int i = 0; i < 3; ++i)
         {
             l.push_back(reuseport.Listen(net.server, any));
@@ -199,7 +199,7 @@ TEST_F(GroupLifecycleTest, CapableCloseAndShutdown)
     // A's request leaves at its first SYN-ACK timeout (0.1 s + path + 1 s): A is freed.
     Simulator::Stop(Seconds(1.5));
     Simulator::Run();
-    EXPECT_EQ(a->GetSynQueueLength(), 0u);
+    EXPECT_EQ(a->GetSynQueueLength(), 0);
     EXPECT_EQ(g->GetSlot(127), b);
     EXPECT_EQ(g->GetNumClosedSocks(), 1u);
     EXPECT_EQ(a->GetGroup(), nullptr);
@@ -225,7 +225,7 @@ TEST_F(GroupLifecycleTest, NotCapableCloseLeavesTheGroup)
     EXPECT_EQ(g->GetNumClosedSocks(), 0u);
     EXPECT_EQ(b->GetGroup(), nullptr);
     // A still owns its request although it left the group.
-    EXPECT_EQ(a->GetSynQueueLength(), 1u);
+    EXPECT_EQ(a->GetSynQueueLength(), 1);
 }
 
 TEST_F(GroupLifecycleTest, NewListenerCannotJoinAGroupOfClosedMembers)

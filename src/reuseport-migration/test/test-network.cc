@@ -64,7 +64,14 @@ TestNetwork::Connect(uint32_t client,
     Address remote = InetSocketAddress(serverAddress, port);
     Simulator::Schedule(at, &ClientConnection::Start, c, node, remote);
     connections.push_back(c);
+    connectionClient.push_back(client);
     return c;
+}
+
+Ipv4Address
+TestNetwork::ClientAddressOf(uint32_t i) const
+{
+    return clients.Get(connectionClient.at(i))->GetObject<Ipv4>()->GetAddress(1, 0).GetLocal();
 }
 
 Ptr<ErrorModel>
@@ -134,6 +141,76 @@ RstRecorder::DistinctPeers() const
         peers.insert({e.tuple.remote.Get(), e.tuple.remotePort});
     }
     return static_cast<uint32_t>(peers.size());
+}
+
+Ledger::Ledger(TestNetwork& net)
+    : m_net(net)
+{
+    net.stack->TraceConnectWithoutContext(
+        "ChildAccepted",
+        Callback<void, const FourTuple&, Ptr<const ReuseportListener>>(
+            [this](const FourTuple& t, Ptr<const ReuseportListener> l) {
+                m_accepted[{t.remote.Get(), t.remotePort}]++;
+                m_acceptedFrom[l->GetId()]++;
+            }));
+    net.stack->TraceConnectWithoutContext(
+        "RstSent",
+        Callback<void, const FourTuple&, RstCause>([this](const FourTuple& t, RstCause c) {
+            m_rsts[{t.remote.Get(), t.remotePort}].push_back(c);
+        }));
+}
+
+void
+Ledger::DrainAll(const std::vector<Ptr<ReuseportListener>>& listeners)
+{
+    for (const auto& l : listeners)
+    {
+        while (l->Accept())
+        {
+        }
+    }
+}
+
+uint32_t
+Ledger::Lost() const
+{
+    uint32_t lost = 0;
+    for (uint32_t i = 0; i < m_net.connections.size(); ++i)
+    {
+        Ptr<ClientConnection> c = m_net.connections[i];
+        Key k{m_net.ClientAddressOf(i).Get(), c->GetLocalPort()};
+        auto a = m_accepted.find(k);
+        uint32_t accepted = a == m_accepted.end() ? 0 : a->second;
+        bool reset = m_rsts.count(k) != 0 && c->SawRst();
+        bool ok = (accepted == 1 && !c->SawRst()) || (accepted == 0 && reset);
+        if (!ok)
+        {
+            ++lost;
+            ADD_FAILURE() << "connection " << i << " (port " << c->GetLocalPort() << ") accepted "
+                          << accepted << " times, client saw RST " << c->SawRst()
+                          << ", server RSTs " << (m_rsts.count(k) ? m_rsts.at(k).size() : 0)
+                          << ", outcome " << ClientConnection::OutcomeName(c->GetOutcome());
+        }
+    }
+    return lost;
+}
+
+uint32_t
+Ledger::Accepted() const
+{
+    uint32_t n = 0;
+    for (const auto& kv : m_accepted)
+    {
+        n += kv.second;
+    }
+    return n;
+}
+
+uint32_t
+Ledger::AcceptedFrom(Ptr<const ReuseportListener> l) const
+{
+    auto it = m_acceptedFrom.find(l->GetId());
+    return it == m_acceptedFrom.end() ? 0 : it->second;
 }
 
 uint32_t

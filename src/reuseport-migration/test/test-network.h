@@ -11,7 +11,9 @@
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
 #include "ns3/reuseport-helper.h"
+#include "ns3/reuseport-listener.h"
 #include "ns3/reuseport-stack.h"
+#include "ns3/reuseport-tcp-socket.h"
 
 #include <gtest/gtest.h>
 #include <map>
@@ -81,7 +83,14 @@ struct TestNetwork
      */
     Ptr<PcapFileWrapper> CaptureServerPcap(const std::string& path);
 
+    /**
+     * \param i index into connections
+     * \return the address of the client host of that connection
+     */
+    Ipv4Address ClientAddressOf(uint32_t i) const;
+
     std::vector<Ptr<ClientConnection>> connections; //!< every connection opened
+    std::vector<uint32_t> connectionClient;         //!< client host of each connection
 };
 
 /**
@@ -129,6 +138,49 @@ struct RstRecorder
      * \param cause cause
      */
     void Record(const FourTuple& t, RstCause cause);
+};
+
+/**
+ * \brief "Nothing lost": every client connection is accepted exactly once, or reset with a
+ * recorded cause. Records accepts and RSTs from the stack's traces.
+ */
+class Ledger
+{
+  public:
+    /**
+     * \param net the network (its stack is watched)
+     */
+    explicit Ledger(TestNetwork& net);
+
+    /**
+     * \brief Accept everything still queued on these listeners.
+     * \param listeners the listeners
+     */
+    void DrainAll(const std::vector<Ptr<ReuseportListener>>& listeners);
+
+    /**
+     * \brief Check every connection of the network; report each lost one.
+     * \return the number of connections that were neither accepted once nor reset
+     */
+    uint32_t Lost() const;
+
+    /// \return connections accepted (by any listener), counted per connection
+    uint32_t Accepted() const;
+
+    /**
+     * \param l a listener
+     * \return connections accepted from it
+     */
+    uint32_t AcceptedFrom(Ptr<const ReuseportListener> l) const;
+
+  private:
+    /// A connection's key: client address and port.
+    using Key = std::pair<uint32_t, uint16_t>;
+
+    TestNetwork& m_net;                          //!< the network
+    std::map<Key, uint32_t> m_accepted;          //!< accepts per connection
+    std::map<Key, std::vector<RstCause>> m_rsts; //!< RSTs per connection
+    std::map<uint32_t, uint32_t> m_acceptedFrom; //!< accepts per listener id
 };
 
 /**
