@@ -280,7 +280,11 @@ CreateBuiltinProgram(const std::string& name)
 std::vector<std::string>
 GetBuiltinProgramNames()
 {
-    return {"prefer-newest-generation", "exclude-labels", "round-robin", "least-loaded", "drop-all"};
+    return {"prefer-newest-generation",
+            "exclude-labels",
+            "round-robin",
+            "least-loaded",
+            "drop-all"};
 }
 
 } // namespace ns3

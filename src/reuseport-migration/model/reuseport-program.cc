@@ -99,16 +99,14 @@ ReuseportProgram::GetTypeId()
         TypeId("ns3::ReuseportProgram")
             .SetParent<Object>()
             .SetGroupName("ReuseportMigration")
-            .AddAttribute("AttachType",
-                          "The expected attach type: SELECT runs for SYN steering only; "
-                          "SELECT_OR_MIGRATE also runs for migration.",
-                          EnumValue(SELECT),
-                          MakeEnumAccessor(&ReuseportProgram::SetAttachType,
-                                           &ReuseportProgram::GetAttachType),
-                          MakeEnumChecker(SELECT,
-                                          "select",
-                                          SELECT_OR_MIGRATE,
-                                          "select-or-migrate"));
+            .AddAttribute(
+                "AttachType",
+                "The expected attach type: SELECT runs for SYN steering only; "
+                "SELECT_OR_MIGRATE also runs for migration.",
+                EnumValue(SELECT),
+                MakeEnumAccessor(&ReuseportProgram::SetAttachType,
+                                 &ReuseportProgram::GetAttachType),
+                MakeEnumChecker(SELECT, "select", SELECT_OR_MIGRATE, "select-or-migrate"));
     return tid;
 }
 

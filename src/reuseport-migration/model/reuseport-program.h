@@ -60,14 +60,14 @@ const char* MigratingStateName(MigratingState state);
 class ReuseportContext
 {
   public:
-    FourTuple tuple;     //!< the connection (from the packet, or the migrating socket)
-    uint32_t hash{0};    //!< the flow hash the kernel would use (sk_hash when migrating)
-    uint32_t len{0};     //!< packet length from the TCP header on; 0 at close and at the timer
+    FourTuple tuple;       //!< the connection (from the packet, or the migrating socket)
+    uint32_t hash{0};      //!< the flow hash the kernel would use (sk_hash when migrating)
+    uint32_t len{0};       //!< packet length from the TCP header on; 0 at close and at the timer
     bool bindInany{false}; //!< the group is bound to 0.0.0.0
     Ptr<ReuseportListener> sk; //!< steering: the member the lookup hit; migration: the
                                //!< listener that stopped
     MigratingState migratingState{MigratingState::NONE}; //!< NONE while steering
-    Ptr<ReuseportGroup> group; //!< the group the program is attached to
+    Ptr<ReuseportGroup> group;                           //!< the group the program is attached to
 
     /// \return true when the program runs for a migration
     bool IsMigrating() const;

@@ -66,7 +66,7 @@ class ReuseportSockArray : public Object
         uint32_t epoch{0};               //!< its listen epoch when stored
     };
 
-    uint32_t m_maxEntries;    //!< slots
+    uint32_t m_maxEntries;     //!< slots
     std::vector<Slot> m_slots; //!< the slots
 };
 

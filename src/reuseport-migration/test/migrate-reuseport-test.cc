@@ -106,7 +106,8 @@ TEST_P(MigrateReuseportTest, EverythingEndsOnTheFifthListener)
     uint16_t port = s[0]->GetLocal().GetPort();
     for (int i = 1; i < 4; ++i)
     {
-        s.push_back(reuseport.Listen(net.server, InetSocketAddress(Ipv4Address::GetAny(), port), 125));
+        s.push_back(
+            reuseport.Listen(net.server, InetSocketAddress(Ipv4Address::GetAny(), port), 125));
     }
     // 25 clients connect and write 12 bytes while only S0-S3 listen.
     for (uint32_t i = 0; i < clients; ++i)
@@ -114,7 +115,8 @@ TEST_P(MigrateReuseportTest, EverythingEndsOnTheFifthListener)
         net.Connect(i, Seconds(0.1), port, 12, 1000000);
     }
     Simulator::Schedule(Seconds(0.2), [&]() {
-        s.push_back(reuseport.Listen(net.server, InetSocketAddress(Ipv4Address::GetAny(), port), 125));
+        s.push_back(
+            reuseport.Listen(net.server, InetSocketAddress(Ipv4Address::GetAny(), port), 125));
         for (uint32_t i = 0; i < 5; ++i)
         {
             EXPECT_EQ(reuseportMap->Update(i, s[i]), 0);
@@ -187,7 +189,10 @@ TEST_P(MigrateReuseportTest, EverythingEndsOnTheFifthListener)
         std::vector<std::vector<uint32_t>> sections = {{4, 1, 2, 3}, {4, 3, 2}, {4, 3}, {4}};
         for (uint32_t i = 0; i < clients; ++i)
         {
-            FourTuple t{net.serverAddress, port, net.ClientAddressOf(i), net.connections[i]->GetLocalPort()};
+            FourTuple t{net.serverAddress,
+                        port,
+                        net.ClientAddressOf(i),
+                        net.connections[i]->GetLocalPort()};
             uint32_t h = net.stack->GetFlowHash(t);
             uint32_t at = ReciprocalScale(h, 4); // steered over [S0, S1, S2, S3]
             for (uint32_t closing = 0; closing < 4; ++closing)

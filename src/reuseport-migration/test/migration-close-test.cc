@@ -25,11 +25,11 @@ enum class Landing
 /// One row of the table of section 9.
 struct Row
 {
-    Config config;     //!< configuration
-    bool shutdown;     //!< shutdown() instead of close()
-    Landing landing;   //!< where each child goes
-    RstCause cause;    //!< cause of the RSTs, if any
-    bool failure;      //!< TcpExtTCPMigrateReqFailure per child
+    Config config;   //!< configuration
+    bool shutdown;   //!< shutdown() instead of close()
+    Landing landing; //!< where each child goes
+    RstCause cause;  //!< cause of the RSTs, if any
+    bool failure;    //!< TcpExtTCPMigrateReqFailure per child
 };
 
 class MigrationCloseTest : public MigrationFixture, public ::testing::WithParamInterface<Row>
@@ -182,9 +182,9 @@ TEST_F(MigrationCloseEdgeTest, TargetStoppedBeforeEnqueue)
     EXPECT_EQ(Mib(TcpMib::TCP_MIGRATE_REQ_FAILURE), 1u);
     EXPECT_EQ(Mib(TcpMib::TCP_MIGRATE_REQ_SUCCESS), 0u);
     EXPECT_EQ(Mib(TcpMib::TCP_ESTAB_RESETS), 1u);
-    EXPECT_EQ(net->stack->GetMigrationCount(MigrationPoint::CLOSE,
-                                            MigrationResult::TARGET_NOT_LISTENING),
-              1u);
+    EXPECT_EQ(
+        net->stack->GetMigrationCount(MigrationPoint::CLOSE, MigrationResult::TARGET_NOT_LISTENING),
+        1u);
     EXPECT_EQ(ledger->Lost(), 0u);
 }
 

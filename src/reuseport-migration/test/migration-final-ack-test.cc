@@ -19,11 +19,11 @@ namespace
 /// One row of the table of section 11.2 (the configurations of 8.2).
 struct Row
 {
-    Config config;   //!< configuration
-    bool migrates;   //!< the child is created on the target
-    bool hashPick;   //!< by the kernel's hash pick (else the program's C)
-    bool failure;    //!< TcpExtTCPMigrateReqFailure per request
-    RstCause cause;  //!< cause of the RST when it does not migrate
+    Config config;  //!< configuration
+    bool migrates;  //!< the child is created on the target
+    bool hashPick;  //!< by the kernel's hash pick (else the program's C)
+    bool failure;   //!< TcpExtTCPMigrateReqFailure per request
+    RstCause cause; //!< cause of the RST when it does not migrate
 };
 
 class MigrationFinalAckTest : public MigrationFixture, public ::testing::WithParamInterface<Row>
@@ -58,7 +58,10 @@ TEST_P(MigrationFinalAckTest, DecisionTableRow)
     uint32_t onC = 0;
     for (uint32_t i = 0; i < n && row.migrates; ++i)
     {
-        FourTuple t{net->serverAddress, 80, net->ClientAddressOf(i), net->connections[i]->GetLocalPort()};
+        FourTuple t{net->serverAddress,
+                    80,
+                    net->ClientAddressOf(i),
+                    net->connections[i]->GetLocalPort()};
         Ptr<ReuseportListener> target = row.hashPick ? HashPickAfterA(t) : c;
         (target == b ? onB : onC)++;
     }
@@ -124,14 +127,13 @@ class MigrationFinalAckTargetTest : public MigrationFixture
         Simulator::Schedule(Seconds(0.7), [this]() {
             EXPECT_EQ(c->GetAcceptQueueLength(), 1u);
             EXPECT_EQ(a->Listen(), 0);
-            b = ReuseportHelper().Listen(net->server,
-                                         InetSocketAddress(Ipv4Address::GetAny(), 80));
+            b = ReuseportHelper().Listen(net->server, InetSocketAddress(Ipv4Address::GetAny(), 80));
             Ptr<CallbackReuseportProgram> p = CreateObject<CallbackReuseportProgram>();
             p->SetAttachType(ReuseportProgram::SELECT_OR_MIGRATE);
             Ptr<ReuseportListener> owner = a;
             Ptr<ReuseportListener> target = c;
-            p->SetCallback(Callback<ProgramVerdict, ReuseportContext&>(
-                [owner, target](ReuseportContext& ctx) {
+            p->SetCallback(
+                Callback<ProgramVerdict, ReuseportContext&>([owner, target](ReuseportContext& ctx) {
                     ctx.SelectListener(ctx.IsMigrating() ? target : owner);
                     return ProgramVerdict::PASS;
                 }));
@@ -218,7 +220,7 @@ TEST_F(MigrationFinalAckTargetTest, DataCompletesDespiteDeferAccept)
                         [this]() { c->SetAttribute("DeferAccept", TimeValue(Seconds(5))); });
     Simulator::Stop(Seconds(1.6));
     Simulator::Run();
-    EXPECT_EQ(Mib(TcpMib::TCP_DEFER_ACCEPT_DROP), n); // the bare ACKs
+    EXPECT_EQ(Mib(TcpMib::TCP_DEFER_ACCEPT_DROP), n);   // the bare ACKs
     EXPECT_EQ(Mib(TcpMib::TCP_MIGRATE_REQ_SUCCESS), n); // the data segments
     EXPECT_EQ(c->GetAcceptQueueLength(), 1u + n);
     EXPECT_EQ(a->GetSynQueueLength(), 0);

@@ -71,8 +71,8 @@ MigrationFixture::Configure(Config cfg)
     program->SetAttachType(migrate ? ReuseportProgram::SELECT_OR_MIGRATE
                                    : ReuseportProgram::SELECT);
     Ptr<ReuseportListener> target = c;
-    program->SetCallback(Callback<ProgramVerdict, ReuseportContext&>(
-        [this, cfg, target](ReuseportContext& ctx) {
+    program->SetCallback(
+        Callback<ProgramVerdict, ReuseportContext&>([this, cfg, target](ReuseportContext& ctx) {
             ++programRuns;
             if (!ctx.IsMigrating())
             {

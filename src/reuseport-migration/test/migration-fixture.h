@@ -89,16 +89,16 @@ class MigrationFixture : public ReuseportTest
      */
     uint64_t Mib(TcpMib::Counter name) const;
 
-    std::unique_ptr<TestNetwork> net;   //!< the network
-    std::unique_ptr<Ledger> ledger;     //!< accepts and RSTs per connection
-    RstRecorder rsts;                   //!< RSTs
-    Ptr<ReuseportListener> a;           //!< owner of the connections
-    Ptr<ReuseportListener> b;           //!< second listener
-    Ptr<ReuseportListener> c;           //!< third listener (the program's choice)
+    std::unique_ptr<TestNetwork> net;      //!< the network
+    std::unique_ptr<Ledger> ledger;        //!< accepts and RSTs per connection
+    RstRecorder rsts;                      //!< RSTs
+    Ptr<ReuseportListener> a;              //!< owner of the connections
+    Ptr<ReuseportListener> b;              //!< second listener
+    Ptr<ReuseportListener> c;              //!< third listener (the program's choice)
     Ptr<CallbackReuseportProgram> program; //!< the configuration's program, if any
-    uint32_t migrationRuns{0};          //!< program runs with a migrating socket
-    uint32_t programRuns{0};            //!< all program runs
-    std::vector<uint32_t> seenLen;      //!< ctx.len of each migration run
+    uint32_t migrationRuns{0};             //!< program runs with a migrating socket
+    uint32_t programRuns{0};               //!< all program runs
+    std::vector<uint32_t> seenLen;         //!< ctx.len of each migration run
     std::vector<MigratingState> seenState; //!< migrating state of each migration run
 };
 

@@ -204,9 +204,9 @@ TEST_F(MigrationTimerEdgeTest, ExpiredAfterClone)
         EXPECT_EQ(Mib(TcpMib::TCP_OUT_RSTS), 0u);
         EXPECT_EQ(b->GetSynQueueLength() + c->GetSynQueueLength(), 0); // clone's count undone
         EXPECT_EQ(a->GetSynQueueLength(), 0);
-        EXPECT_EQ(net->stack->GetMigrationCount(MigrationPoint::SYNACK_TIMER,
-                                                MigrationResult::EXPIRED),
-                  1u);
+        EXPECT_EQ(
+            net->stack->GetMigrationCount(MigrationPoint::SYNACK_TIMER, MigrationResult::EXPIRED),
+            1u);
         EXPECT_EQ(net->stack->GetEstablishedHash().GetSize(), 0u);
     });
     Simulator::Stop(Seconds(4));

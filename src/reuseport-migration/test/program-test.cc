@@ -24,9 +24,8 @@ class ProgramTest : public MigrationFixture
 {
   protected:
     /// A program from a lambda.
-    static Ptr<CallbackReuseportProgram> Program(
-        ReuseportProgram::AttachType type,
-        std::function<ProgramVerdict(ReuseportContext&)> f)
+    static Ptr<CallbackReuseportProgram> Program(ReuseportProgram::AttachType type,
+                                                 std::function<ProgramVerdict(ReuseportContext&)> f)
     {
         Ptr<CallbackReuseportProgram> p = CreateObject<CallbackReuseportProgram>();
         p->SetAttachType(type);
@@ -42,7 +41,9 @@ class ProgramTest : public MigrationFixture
         net->stack->TraceConnectWithoutContext(
             "ChildQueued",
             Callback<void, const FourTuple&, Ptr<const ReuseportListener>>(
-                [this](const FourTuple&, Ptr<const ReuseportListener> l) { queued[l->GetId()]++; }));
+                [this](const FourTuple&, Ptr<const ReuseportListener> l) {
+                    queued[l->GetId()]++;
+                }));
     }
 };
 
@@ -58,15 +59,17 @@ TEST_F(ProgramTest, SteeringPassWithSelection)
         Ptr<ReuseportListener> target = b;
         Ptr<ReuseportListener> newest = c;
         uint32_t runs = 0;
-        EXPECT_EQ(a->AttachProgram(Program(type, [&, target, newest](ReuseportContext& ctx) {
-                      ++runs;
-                      EXPECT_FALSE(ctx.IsMigrating());
-                      EXPECT_GT(ctx.len, 0u);
-                      EXPECT_EQ(ctx.sk, newest); // the most recently hashed member
-                      EXPECT_TRUE(ctx.bindInany);
-                      EXPECT_EQ(ctx.SelectListener(target), 0);
-                      return ProgramVerdict::PASS;
-                  })),
+        EXPECT_EQ(a->AttachProgram(Program(type,
+                                           [&, target, newest](ReuseportContext& ctx) {
+                                               ++runs;
+                                               EXPECT_FALSE(ctx.IsMigrating());
+                                               EXPECT_GT(ctx.len, 0u);
+                                               EXPECT_EQ(ctx.sk,
+                                                         newest); // the most recently hashed member
+                                               EXPECT_TRUE(ctx.bindInany);
+                                               EXPECT_EQ(ctx.SelectListener(target), 0);
+                                               return ProgramVerdict::PASS;
+                                           })),
                   0);
         for (uint32_t i = 0; i < 6; ++i)
         {
@@ -86,9 +89,8 @@ TEST_F(ProgramTest, SteeringPassWithoutSelectionIsTheHashPick)
 {
     Build(8);
     ListenBC();
-    a->AttachProgram(Program(ReuseportProgram::SELECT, [](ReuseportContext&) {
-        return ProgramVerdict::PASS;
-    }));
+    a->AttachProgram(
+        Program(ReuseportProgram::SELECT, [](ReuseportContext&) { return ProgramVerdict::PASS; }));
     std::vector<Ptr<ReuseportListener>> section{a, b, c};
     bool exact = true;
     uint32_t count = 0;
@@ -134,11 +136,10 @@ TEST_F(ProgramTest, AttachAndDetachAtRunTime)
     ListenBC();
     CountQueued();
     Ptr<ReuseportListener> target = c;
-    Ptr<ReuseportProgram> p =
-        Program(ReuseportProgram::SELECT, [target](ReuseportContext& ctx) {
-            ctx.SelectListener(target);
-            return ProgramVerdict::PASS;
-        });
+    Ptr<ReuseportProgram> p = Program(ReuseportProgram::SELECT, [target](ReuseportContext& ctx) {
+        ctx.SelectListener(target);
+        return ProgramVerdict::PASS;
+    });
     net->Connect(0, Seconds(0.1), 80);
     uint32_t before = 0;
     Simulator::Schedule(Seconds(0.5), [&]() {
