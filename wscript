@@ -1,10 +1,17 @@
 # Verbs for ./waf. Each public function below is a verb and receives a waf Context
 # (ctx.args, ctx.top, ctx.build_dir, ctx.jobs, ctx.run, ctx.log, ctx.fail, ctx.parser).
 # A verb configures and builds first when it needs to; helpers start with "_".
+import concurrent.futures
+import json
 import os
 import shlex
 import shutil
 import subprocess
+import sys
+import textwrap
+import time
+from collections import Counter, deque
+from pathlib import Path
 
 # Debian packages the project needs; configure installs the missing ones.
 # WAF_EXTRA_PACKAGES="pkg ..." appends to this list (handy for testing the install path).
@@ -84,6 +91,60 @@ def format(ctx):
 # Experiment verbs (scenarios, plot, bench) go here. Each starts with _ensure_built(ctx);
 # those that need Debian Python modules run DEBIAN_PYTHON, not the python3 on PATH.
 
+def scenarios(ctx):
+    """Check and run scenario files (default: all in scenarios/), then print a table each."""
+    p = ctx.parser("Checks every file first (a bad one stops everything), runs the runs of "
+                   "all files in parallel, merges each file's results into DIR/<name>/ and "
+                   "prints a table per scenario. Fails if any run fails.")
+    p.add_argument("scenarios", nargs="*", metavar="FILE_OR_NAME",
+                   help="a scenario file, or NAME for scenarios/NAME.json")
+    p.add_argument("--jobs", "-j", type=int, default=ctx.jobs,
+                   help="runs at once (default: the number of cores, %(default)s)")
+    p.add_argument("--out", type=Path, default=ctx.top / "results", metavar="DIR",
+                   help="results directory (default: results/)")
+    opts = p.parse_args(ctx.args)
+    if opts.jobs < 1:
+        p.error("--jobs must be at least 1")
+    files = _scenario_files(ctx, opts.scenarios)
+    runner = _scenario_runner(ctx)
+    runs = _scenario_check(ctx, runner, files, opts.jobs)
+    merged, failed = _scenario_run_all(runner, runs, opts.out.resolve(), opts.jobs)
+
+    results = _results_module(ctx)
+    for file, name in merged:
+        summary = opts.out / name / "summary.csv"
+        description = _scenario_description(file)
+        print(f"\n{name} ({_shown(summary)})" + (f"\n{textwrap.fill(description, 100)}"
+                                                 if description else ""))
+        print(results.format_table(results.read_summary(summary)))
+    if merged:
+        print(f"\n{results.LEGEND}")
+    if failed:
+        ctx.fail("failed:" + "".join(f"\n  {what}" for what in failed))
+
+
+def plot(ctx):
+    """Draw PNGs of scenario results (default: all in results/) into results/<name>/plots/."""
+    p = ctx.parser("Plots RSTs by cause, restart durations, latencies and queues from "
+                   "DIR/<name>/summary.csv and timeseries.csv (needs python3-matplotlib).")
+    p.add_argument("names", nargs="*", metavar="NAME", help="a scenario name")
+    p.add_argument("--out", type=Path, default=ctx.top / "results", metavar="DIR",
+                   help="results directory (default: results/)")
+    opts = p.parse_args(ctx.args)
+    # Only reads results, so nothing to build.
+    if opts.names:
+        dirs = [opts.out / name for name in opts.names]
+        missing = [d.name for d in dirs if not (d / "summary.csv").is_file()]
+        if missing:
+            ctx.fail(f"no results for {' '.join(missing)} in {_shown(opts.out)}; "
+                     f"run ./waf scenarios {' '.join(missing)} first", 2)
+    else:
+        dirs = sorted(d for d in opts.out.glob("*") if (d / "summary.csv").is_file())
+        if not dirs:
+            ctx.fail(f"no results in {_shown(opts.out)}; run ./waf scenarios first", 2)
+    ctx.run([DEBIAN_PYTHON, _shown(ctx.top / "scripts" / "plot_results.py"),
+             *map(_shown, dirs)])
+
 
 # Helpers -------------------------------------------------------------------------------
 
@@ -156,3 +217,192 @@ def _programs(ctx):
 def _ensure_built(ctx, extra=()):
     _ensure_configured(ctx)
     ctx.run(["cmake", "--build", ctx.build_dir, "-j", ctx.jobs, *extra])
+
+
+# Scenario helpers ----------------------------------------------------------------------
+
+class _Run:
+    """One run of a scenario file, as `scenario-runner --list` names it."""
+
+    def __init__(self, file, name, index, params):
+        self.file, self.name, self.index, self.params = file, name, index, params
+        self.fraction = 0.0
+        self.start = self.seconds = self.status = None
+        self.tail = deque(maxlen=20)  # the last lines of its output, for failures
+
+    def title(self):
+        return f"{self.name} run {self.index}" + (f" ({self.params})" if self.params else "")
+
+
+def _shown(path):
+    # Paths in messages: relative to the current directory when below it.
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def _scenario_files(ctx, args):
+    top = ctx.top / "scenarios"
+    if not args:
+        files = sorted(f for f in top.glob("*.json") if f.name != "schema.json")
+        if not files:
+            ctx.fail(f"no scenario files in {_shown(top)}", 2)
+        return [_shown(f) for f in files]
+    files = {}
+    for arg in args:
+        path = Path(arg) if Path(arg).exists() else top / f"{arg}.json"
+        if not path.is_file():
+            names = sorted(f.stem for f in top.glob("*.json") if f.name != "schema.json")
+            ctx.fail(f"'{arg}' is neither a file nor a scenario name; names: {' '.join(names)}", 2)
+        files.setdefault(path.resolve(), _shown(path))
+    return list(files.values())
+
+
+def _scenario_runner(ctx):
+    # Testing hook: WAF_SCENARIO_RUNNER=PROGRAM runs PROGRAM instead of the built
+    # scenario-runner, and skips the build.
+    if os.environ.get("WAF_SCENARIO_RUNNER"):
+        return Path(os.environ["WAF_SCENARIO_RUNNER"])
+    _ensure_built(ctx)
+    runner = ctx.build_dir / "scratch" / "scenario-runner"
+    if not runner.is_file():
+        ctx.fail(f"the build made no {_shown(runner)}")
+    return runner
+
+
+def _scenario_check(ctx, runner, files, jobs):
+    # --list checks a file and names its runs; every file is checked before anything runs.
+    def check(file):
+        try:
+            return subprocess.run([runner, file, "--list"], capture_output=True, text=True)
+        except OSError as e:
+            ctx.fail(f"cannot run {runner}: {e.strerror}")
+
+    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        listed = list(pool.map(check, files))
+    runs, errors, names = [], [], {}
+    for file, done in zip(files, listed):
+        lines = [line.split("\t") for line in done.stdout.splitlines() if line]
+        if done.returncode or not lines:
+            errors.append(done.stderr.strip() or f"{file}: scenario-runner --list failed "
+                          f"with status {done.returncode}")
+            continue
+        name = lines[0][1]
+        if name in names:
+            errors.append(f"{file}: /name: \"{name}\" is also the name of {names[name]}")
+        names[name] = file
+        runs += [_Run(file, name, int(k), params) for k, _, params in lines]
+    if errors:
+        for error in errors:
+            print(error, file=sys.stderr)
+        ctx.fail(f"{len(errors)} problem(s) in the scenario files; nothing was run", 2)
+    ctx.log(f"{len(files)} scenario file(s), {len(runs)} runs, up to {jobs} at a time")
+    return runs
+
+
+def _scenario_run(runner, run, out):
+    # Output goes to a pipe: progress lines update the run, the others are kept for failures.
+    run.start = time.monotonic()
+    cmd = [runner, run.file, f"--out={out}", f"--run={run.index}", "--progress"]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          errors="replace") as proc:
+        for line in proc.stdout:
+            word = line.split()
+            if len(word) == 3 and word[0] == "progress":
+                try:
+                    run.fraction = float(word[2])
+                    continue
+                except ValueError:
+                    pass
+            run.tail.append(line.rstrip())
+    run.seconds = time.monotonic() - run.start
+    run.status = proc.returncode
+    return run
+
+
+def _scenario_run_all(runner, runs, out, jobs):
+    """Runs every run; merges a file's results once its runs all passed.
+    Returns the merged [(file, name)] and what failed."""
+    tty = sys.stdout.isatty()
+    began = time.monotonic()
+    left = Counter(run.file for run in runs)
+    merged, failed, finished = [], [], 0
+
+    def say(text):
+        print(("\r\033[K" if tty else "") + text, flush=True)
+
+    def fail(what, status, tail, count=""):
+        cause = {2: "invalid scenario (exit 2)", 3: "broke conservation (exit 3)"}.get(
+            status, f"killed by signal {-status}" if status < 0 else f"exit status {status}")
+        failed.append(f"{what}: {cause}")
+        say(f"FAILED {count}{what}: {cause}" + "".join(f"\n    | {line}" for line in tail))
+
+    pool = concurrent.futures.ThreadPoolExecutor(jobs)
+    try:
+        pending = {pool.submit(_scenario_run, runner, run, out) for run in runs}
+        while pending:
+            done, pending = concurrent.futures.wait(
+                pending, timeout=0.5 if tty else None,
+                return_when=concurrent.futures.FIRST_COMPLETED)
+            for run in sorted((f.result() for f in done), key=lambda r: r.start + r.seconds):
+                finished += 1
+                count = f"[{finished}/{len(runs)}]"
+                if run.status:
+                    fail(run.title(), run.status, run.tail, f"{count} ")
+                elif not tty:
+                    say(f"{count} {run.title()} done in {_elapsed(run.seconds)}")
+                left[run.file] -= 1
+                if left[run.file]:
+                    continue
+                ran = [r for r in runs if r.file == run.file]
+                broken = sum(1 for r in ran if r.status)
+                if broken:
+                    say(f"{run.name}: not merged: {broken} of its {len(ran)} runs failed")
+                elif _scenario_merge(runner, run, out, fail):
+                    say(f"{run.name}: results in {_shown(out / run.name)}")
+                    merged.append((run.file, run.name))
+            if tty and pending:
+                busy = sorted((r for r in runs if r.start and r.status is None),
+                              key=lambda r: r.start)
+                line = (f"[{finished}/{len(runs)}] {_elapsed(time.monotonic() - began)} "
+                        "running: " + ", ".join(f"{r.name}#{r.index} {r.fraction:.0%}"
+                                                for r in busy))
+                width = shutil.get_terminal_size().columns - 1
+                print("\r\033[K" + (line if len(line) <= width else line[:width - 3] + "..."),
+                      end="", flush=True)
+    finally:
+        # On an interrupt, start no more runs (those running get the terminal's SIGINT too).
+        pool.shutdown(wait=False, cancel_futures=True)
+    say(f"{len(runs)} runs in {_elapsed(time.monotonic() - began)}, "
+        f"{sum(1 for r in runs if r.status)} failed")
+    return merged, failed
+
+
+def _scenario_merge(runner, run, out, fail):
+    cmd = [runner, run.file, f"--out={out}", "--merge"]
+    done = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
+    if done.returncode:
+        fail(f"merging {run.name}", done.returncode, (done.stdout + done.stderr).splitlines()[-20:])
+    return done.returncode == 0
+
+
+def _elapsed(seconds):
+    minutes, seconds = divmod(seconds, 60)
+    return f"{int(minutes)}m{int(seconds):02d}s" if minutes else f"{seconds:.1f}s"
+
+
+def _scenario_description(file):
+    try:
+        with open(file) as f:
+            return str(json.load(f).get("description", ""))
+    except (OSError, ValueError, AttributeError):
+        return ""
+
+
+def _results_module(ctx):
+    # scripts/results.py formats the tables; scripts/ is not a package.
+    sys.path.insert(0, str(ctx.top / "scripts"))
+    import results
+    return results

@@ -31,14 +31,14 @@ namespace
 /// What one run produced.
 struct Result
 {
-    std::map<ConnectionOutcome, uint32_t> outcomes;            //!< client outcomes
-    std::map<RstCause, uint64_t> rsts;                         //!< RSTs by cause
-    std::map<MigrationPoint, uint64_t> migrated;               //!< successes by point
-    std::map<MigrationPoint, uint64_t> failed;                 //!< failures by point
-    std::map<uint32_t, uint64_t> landedOn;                     //!< successes by target id
-    uint64_t listenOverflows{0};                               //!< ListenOverflows
-    uint32_t heldAcceptQueue{0};                               //!< children at close
-    uint32_t heldRequests{0};                                  //!< requests at close
+    std::map<ConnectionOutcome, uint32_t> outcomes; //!< client outcomes
+    std::map<RstCause, uint64_t> rsts;              //!< RSTs by cause
+    std::map<MigrationPoint, uint64_t> migrated;    //!< successes by point
+    std::map<MigrationPoint, uint64_t> failed;      //!< failures by point
+    std::map<uint32_t, uint64_t> landedOn;          //!< successes by target id
+    uint64_t listenOverflows{0};                    //!< ListenOverflows
+    uint32_t heldAcceptQueue{0};                    //!< children at close
+    uint32_t heldRequests{0};                       //!< requests at close
 };
 
 /// Parameters shared by both runs.
@@ -218,15 +218,18 @@ main(int argc, char* argv[])
     Result off = Run(s, false);
     Result on = Run(s, true);
 
-    std::cout << "close " << s.close << " of " << s.listeners << " listeners under "
-              << s.rate << " connections/s, migration policy " << s.policy << "\n\n";
+    std::cout << "close " << s.close << " of " << s.listeners << " listeners under " << s.rate
+              << " connections/s, migration policy " << s.policy << "\n\n";
     std::cout << "  " << std::left << std::setw(34) << "" << std::right << std::setw(12)
-              << "no migration" << std::setw(14) << "migration" << "\n";
+              << "no migration" << std::setw(14) << "migration"
+              << "\n";
     Line("children queued at close", off.heldAcceptQueue, on.heldAcceptQueue);
     Line("requests pending at close", off.heldRequests, on.heldRequests);
-    Line("connections completed", off.outcomes[ConnectionOutcome::COMPLETED],
+    Line("connections completed",
+         off.outcomes[ConnectionOutcome::COMPLETED],
          on.outcomes[ConnectionOutcome::COMPLETED]);
-    Line("connections reset", off.outcomes[ConnectionOutcome::RESET],
+    Line("connections reset",
+         off.outcomes[ConnectionOutcome::RESET],
          on.outcomes[ConnectionOutcome::RESET]);
     Line("connections refused/timeout",
          off.outcomes[ConnectionOutcome::REFUSED] + off.outcomes[ConnectionOutcome::TIMEOUT],

@@ -34,6 +34,32 @@ NS_OBJECT_ENSURE_REGISTERED(ClientConnection);
 
 namespace
 {
+/// The socket's trace sources, looked up once: a lookup by name for every connection
+/// costs as much as a tenth of the connection.
+struct SocketTraces
+{
+    Ptr<const TraceSourceAccessor> rx;    //!< "Rx"
+    Ptr<const TraceSourceAccessor> tx;    //!< "Tx"
+    Ptr<const TraceSourceAccessor> state; //!< "State"
+
+    static const SocketTraces& Get()
+    {
+        static const SocketTraces traces = [] {
+            TypeId t = TcpSocketBase::GetTypeId();
+            SocketTraces s{t.LookupTraceSourceByName("Rx"),
+                           t.LookupTraceSourceByName("Tx"),
+                           t.LookupTraceSourceByName("State")};
+            NS_ABORT_MSG_UNLESS(s.rx && s.tx && s.state,
+                                "TcpSocketBase lacks the Rx/Tx/State trace sources");
+            return s;
+        }();
+        return traces;
+    }
+};
+} // namespace
+
+namespace
+{
 
 /**
  * \brief Value of the time getters for events that did not happen.
@@ -156,16 +182,13 @@ ClientConnection::Start(Ptr<Node> node, const Address& server)
     {
         LinuxTcpDefaults::Apply(tcp);
     }
-    bool ok = tcp->TraceConnectWithoutContext(
-        "Rx",
-        MakeCallback(&ClientConnection::HandleSegmentReceived, this));
-    ok = ok &&
-         tcp->TraceConnectWithoutContext("Tx",
-                                         MakeCallback(&ClientConnection::HandleSegmentSent, this));
-    ok = ok &&
-         tcp->TraceConnectWithoutContext("State",
-                                         MakeCallback(&ClientConnection::HandleStateChange, this));
-    NS_ABORT_MSG_UNLESS(ok, "TcpSocketBase lacks the Rx/Tx/State trace sources");
+    const SocketTraces& traces = SocketTraces::Get();
+    traces.rx->ConnectWithoutContext(PeekPointer(tcp),
+                                     MakeCallback(&ClientConnection::HandleSegmentReceived, this));
+    traces.tx->ConnectWithoutContext(PeekPointer(tcp),
+                                     MakeCallback(&ClientConnection::HandleSegmentSent, this));
+    traces.state->ConnectWithoutContext(PeekPointer(tcp),
+                                        MakeCallback(&ClientConnection::HandleStateChange, this));
     socket->SetConnectCallback(MakeCallback(&ClientConnection::HandleConnected, this),
                                MakeCallback(&ClientConnection::HandleConnectFailed, this));
     socket->SetCloseCallbacks(MakeCallback(&ClientConnection::HandleNormalClose, this),
@@ -662,14 +685,14 @@ ClientConnection::ReleaseSocket()
                                 MakeNullCallback<void, Ptr<Socket>>());
     m_socket->SetRecvCallback(MakeNullCallback<void, Ptr<Socket>>());
     m_socket->SetSendCallback(MakeNullCallback<void, Ptr<Socket>, uint32_t>());
-    m_socket->TraceDisconnectWithoutContext(
-        "Rx",
+    const SocketTraces& traces = SocketTraces::Get();
+    traces.rx->DisconnectWithoutContext(
+        PeekPointer(m_socket),
         MakeCallback(&ClientConnection::HandleSegmentReceived, this));
-    m_socket->TraceDisconnectWithoutContext(
-        "Tx",
-        MakeCallback(&ClientConnection::HandleSegmentSent, this));
-    m_socket->TraceDisconnectWithoutContext(
-        "State",
+    traces.tx->DisconnectWithoutContext(PeekPointer(m_socket),
+                                        MakeCallback(&ClientConnection::HandleSegmentSent, this));
+    traces.state->DisconnectWithoutContext(
+        PeekPointer(m_socket),
         MakeCallback(&ClientConnection::HandleStateChange, this));
     m_socket = nullptr;
 }

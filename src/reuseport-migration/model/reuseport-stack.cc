@@ -454,6 +454,12 @@ ReuseportStack::GetGroups() const
     return m_groups;
 }
 
+const std::vector<Ptr<ReuseportListener>>&
+ReuseportStack::GetListeners() const
+{
+    return m_listeners;
+}
+
 Ptr<ReuseportGroup>
 ReuseportStack::FindListeningGroup(Ipv4Address addr, uint16_t port) const
 {
@@ -606,6 +612,7 @@ ReuseportStack::SelectListener(const IncomingSegment& seg, uint32_t hash, bool& 
         ctx.tuple = seg.tuple;
         ctx.hash = hash;
         ctx.len = seg.packet->GetSize();
+        ctx.tcpFlags = seg.Flags();
         ctx.bindInany = g->GetLocalAddress() == Ipv4Address::GetAny();
         ctx.sk = g->GetLookupMember();
         ctx.group = g;

@@ -133,6 +133,9 @@ class ReuseportStack : public Object
     /// \return the live groups of this node
     const std::vector<Ptr<ReuseportGroup>>& GetGroups() const;
 
+    /// \return every listener created on this node, in creation order
+    const std::vector<Ptr<ReuseportListener>>& GetListeners() const;
+
     /**
      * \param addr a local address
      * \param port a port

@@ -8,6 +8,7 @@
 #include "ns3/ipv4-header.h"
 #include "ns3/log.h"
 #include "ns3/packet.h"
+#include "ns3/pointer.h"
 #include "ns3/ppp-header.h"
 #include "ns3/simulator.h"
 #include "ns3/tcp-header.h"
@@ -58,6 +59,17 @@ TcpFlagDropModel::GetTypeId()
                           UintegerValue(0),
                           MakeUintegerAccessor(&TcpFlagDropModel::m_sourcePort),
                           MakeUintegerChecker<uint16_t>())
+            .AddAttribute("Port",
+                          "TCP port to match as source or destination (0: any).",
+                          UintegerValue(0),
+                          MakeUintegerAccessor(&TcpFlagDropModel::m_anyPort),
+                          MakeUintegerChecker<uint16_t>())
+            .AddAttribute("Next",
+                          "Another error model (e.g. random loss) consulted for the packets "
+                          "this one does not drop, so that both apply to one device.",
+                          PointerValue(),
+                          MakePointerAccessor(&TcpFlagDropModel::m_next),
+                          MakePointerChecker<ErrorModel>())
             .AddAttribute("Start",
                           "Start of the drop window (inclusive).",
                           TimeValue(Seconds(0)),
@@ -91,6 +103,7 @@ TcpFlagDropModel::TcpFlagDropModel()
       m_flagsClear(0),
       m_destinationPort(0),
       m_sourcePort(0),
+      m_anyPort(0),
       m_start(Seconds(0)),
       m_stop(Time::Max()),
       m_maxDrops(0),
@@ -162,28 +175,36 @@ bool
 TcpFlagDropModel::DoCorrupt(Ptr<Packet> p)
 {
     NS_LOG_FUNCTION(this << p);
+    TcpHeader tcp;
+    if (Matches(p, tcp))
+    {
+        ++m_drops;
+        NS_LOG_INFO("Dropping " << tcp << " (drop " << m_drops << ")");
+        m_dropTrace(p, tcp);
+        return true;
+    }
+    return m_next && m_next->IsCorrupt(p);
+}
+
+bool
+TcpFlagDropModel::Matches(Ptr<const Packet> p, TcpHeader& tcp) const
+{
     // ErrorModel::IsCorrupt leaves the Enable()/Disable() switch to subclasses.
     Time now = Simulator::Now();
     if (!IsEnabled() || now < m_start || now >= m_stop || (m_maxDrops > 0 && m_drops >= m_maxDrops))
     {
         return false;
     }
-    TcpHeader tcp;
     if (!ParseTcp(p, tcp))
     {
         return false;
     }
     uint8_t flags = tcp.GetFlags();
-    if ((flags & m_flagsSet) != m_flagsSet || (flags & m_flagsClear) != 0 ||
-        (m_destinationPort != 0 && tcp.GetDestinationPort() != m_destinationPort) ||
-        (m_sourcePort != 0 && tcp.GetSourcePort() != m_sourcePort))
-    {
-        return false;
-    }
-    ++m_drops;
-    NS_LOG_INFO("Dropping " << tcp << " (drop " << m_drops << ")");
-    m_dropTrace(p, tcp);
-    return true;
+    return (flags & m_flagsSet) == m_flagsSet && (flags & m_flagsClear) == 0 &&
+           (m_destinationPort == 0 || tcp.GetDestinationPort() == m_destinationPort) &&
+           (m_sourcePort == 0 || tcp.GetSourcePort() == m_sourcePort) &&
+           (m_anyPort == 0 || tcp.GetSourcePort() == m_anyPort ||
+            tcp.GetDestinationPort() == m_anyPort);
 }
 
 void

@@ -73,6 +73,14 @@ class TcpFlagDropModel : public ErrorModel
     void DoReset() override;
 
     /**
+     * \brief Whether this model drops a packet now (window, limit, flags, ports).
+     * \param p the packet
+     * \param[out] tcp its TCP header, when it has one
+     * \return true to drop it
+     */
+    bool Matches(Ptr<const Packet> p, TcpHeader& tcp) const;
+
+    /**
      * \brief Extract the TCP header from a copy of the packet.
      * \param p the packet
      * \param header filled with the TCP header
@@ -84,6 +92,8 @@ class TcpFlagDropModel : public ErrorModel
     uint8_t m_flagsClear;       //!< Flags that must all be clear
     uint16_t m_destinationPort; //!< Destination port to match, 0 for any
     uint16_t m_sourcePort;      //!< Source port to match, 0 for any
+    uint16_t m_anyPort;         //!< Source or destination port to match, 0 for any
+    Ptr<ErrorModel> m_next;     //!< Consulted for packets this model keeps
     Time m_start;               //!< Window start (inclusive)
     Time m_stop;                //!< Window end (exclusive)
     uint32_t m_maxDrops;        //!< Drop limit, 0 for none

@@ -68,6 +68,7 @@ WorkerApplication::DoDispose()
 {
     m_loopEvent.Cancel();
     m_serviceEvent.Cancel();
+    m_retireDeadline.Cancel();
     for (auto& l : m_listeners)
     {
         l->SetAcceptCallback(MakeNullCallback<void, Ptr<ReuseportListener>>());
@@ -106,6 +107,86 @@ WorkerApplication::RemoveListener(Ptr<ReuseportListener> listener)
         m_listeners.erase(it);
         m_nextListener = 0;
     }
+    MaybeExit();
+}
+
+void
+WorkerApplication::Retire(Time timeout)
+{
+    NS_LOG_FUNCTION(this << timeout);
+    m_retiring = true;
+    m_retireDeadline = Simulator::Schedule(timeout, &WorkerApplication::CloseAllAndExit, this);
+    MaybeExit();
+}
+
+void
+WorkerApplication::Kill()
+{
+    NS_LOG_FUNCTION(this);
+    for (auto& l : m_listeners)
+    {
+        l->SetAcceptCallback(MakeNullCallback<void, Ptr<ReuseportListener>>());
+    }
+    m_listeners.clear();
+    CloseAllAndExit();
+}
+
+bool
+WorkerApplication::HasExited() const
+{
+    return m_exited;
+}
+
+uint64_t
+WorkerApplication::GetAcceptedFrom(Ptr<ReuseportListener> listener) const
+{
+    auto it = m_acceptedFrom.find(listener->GetId());
+    return it == m_acceptedFrom.end() ? 0 : it->second;
+}
+
+void
+WorkerApplication::MaybeExit()
+{
+    if (m_retiring && !m_exited && m_listeners.empty() && m_connections.empty())
+    {
+        NS_LOG_DEBUG("worker " << this << " exits");
+        m_exited = true;
+        m_running = false;
+        m_retireDeadline.Cancel();
+        m_loopEvent.Cancel();
+        m_serviceEvent.Cancel();
+    }
+}
+
+void
+WorkerApplication::CloseAllAndExit()
+{
+    NS_LOG_FUNCTION(this);
+    for (auto& l : m_listeners)
+    {
+        l->SetAcceptCallback(MakeNullCallback<void, Ptr<ReuseportListener>>());
+    }
+    m_listeners.clear();
+    // The kernel closes the exiting process's sockets: close() with data left unread
+    // sends a RST, otherwise a FIN.
+    std::vector<Ptr<Socket>> open;
+    for (auto& [s, c] : m_connections)
+    {
+        open.push_back(s);
+    }
+    m_connections.clear();
+    m_runQueue.clear();
+    for (auto& s : open)
+    {
+        s->SetRecvCallback(MakeNullCallback<void, Ptr<Socket>>());
+        s->SetSendCallback(MakeNullCallback<void, Ptr<Socket>, uint32_t>());
+        s->SetCloseCallbacks(MakeNullCallback<void, Ptr<Socket>>(),
+                             MakeNullCallback<void, Ptr<Socket>>());
+        s->Close();
+    }
+    m_busy = false;
+    m_retiring = true;
+    MaybeExit();
 }
 
 const std::vector<Ptr<ReuseportListener>>&
@@ -175,7 +256,7 @@ WorkerApplication::AcceptReady(Ptr<ReuseportListener>)
 void
 WorkerApplication::Wake()
 {
-    if (m_running && !m_stalled && !m_loopEvent.IsRunning())
+    if (m_running && !m_exited && !m_stalled && !m_loopEvent.IsRunning())
     {
         m_loopEvent = Simulator::ScheduleNow(&WorkerApplication::Loop, this);
     }
@@ -217,6 +298,7 @@ WorkerApplication::AcceptOne()
         }
         m_nextListener = (m_nextListener + i + 1) % m_listeners.size();
         ++m_accepted;
+        m_acceptedFrom[l->GetId()]++;
         m_connections[s] = Connection{};
         m_acceptTrace(s, l);
         s->SetRecvCallback(MakeCallback(&WorkerApplication::HandleRead, this));
@@ -296,6 +378,7 @@ WorkerApplication::WriteResponse(Ptr<Socket> socket)
     }
     m_connections.erase(it);
     socket->Close(); // the FIN follows the queued response
+    MaybeExit();
 }
 
 void
@@ -313,6 +396,7 @@ WorkerApplication::HandleClose(Ptr<Socket> socket)
     {
         m_runQueue.erase(it);
     }
+    MaybeExit();
 }
 
 } // namespace ns3

@@ -59,6 +59,30 @@ class WorkerApplication : public Application
     /// \return the listeners served
     const std::vector<Ptr<ReuseportListener>>& GetListeners() const;
 
+    /**
+     * \brief The worker is an old generation's: it accepts only from the listeners it
+     * still has, finishes its connections, and exits when it has neither; at the deadline
+     * it closes what is left and exits.
+     * \param timeout worker_shutdown_timeout
+     */
+    void Retire(Time timeout);
+
+    /**
+     * \brief The worker dies: the kernel closes its connections (a RST where data was left
+     * unread, a FIN otherwise) and it stops at once. Its listeners stay open: the master
+     * holds them.
+     */
+    void Kill();
+
+    /// \return true once the worker exited (retired and done, or killed)
+    bool HasExited() const;
+
+    /**
+     * \param listener a listener
+     * \return connections accepted from it
+     */
+    uint64_t GetAcceptedFrom(Ptr<ReuseportListener> listener) const;
+
     /// \brief The event loop stops: no accept, no service, until Resume().
     void Stall();
     /// \brief The event loop runs again.
@@ -111,6 +135,12 @@ class WorkerApplication : public Application
     /// \brief Schedule one turn of the event loop now, unless one is pending.
     void Wake();
 
+    /// \brief A retiring worker with nothing left exits.
+    void MaybeExit();
+
+    /// \brief Close every connection, as process exit does, and exit.
+    void CloseAllAndExit();
+
     /// \brief One turn of the event loop.
     void Loop();
 
@@ -160,6 +190,10 @@ class WorkerApplication : public Application
     EventId m_serviceEvent;                          //!< end of the current service
     uint64_t m_accepted{0};                          //!< connections accepted
     uint64_t m_served{0};                            //!< responses written
+    std::map<uint32_t, uint64_t> m_acceptedFrom;     //!< accepts per listener id
+    bool m_retiring{false};                          //!< old generation, on its way out
+    bool m_exited{false};                            //!< gone
+    EventId m_retireDeadline;                        //!< worker_shutdown_timeout
     TracedCallback<Ptr<const ReuseportTcpSocket>, Ptr<const ReuseportListener>>
         m_acceptTrace; //!< accepted connections
 };

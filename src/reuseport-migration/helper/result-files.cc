@@ -1,0 +1,163 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#include "result-files.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace ns3
+{
+
+namespace fs = std::filesystem;
+
+namespace
+{
+/// \return a file's content, or "" if it does not exist
+std::string
+ReadAll(const fs::path& p)
+{
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream os;
+    os << in.rdbuf();
+    return os.str();
+}
+
+/// \return lines joined with newlines, each terminated
+std::string
+Lines(const std::vector<std::string>& lines)
+{
+    std::string s;
+    for (const auto& l : lines)
+    {
+        s += l;
+        s += '\n';
+    }
+    return s;
+}
+
+/// \return a DOT string literal
+std::string
+Quote(const std::string& s)
+{
+    std::string q = "\"";
+    for (char c : s)
+    {
+        q += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+    }
+    return q + "\"";
+}
+} // namespace
+
+std::string
+ResultFiles::PartDir(const std::string& dir, uint32_t run)
+{
+    return (fs::path(dir) / ".runs" / std::to_string(run)).string();
+}
+
+void
+ResultFiles::WriteAtomically(const std::string& path, const std::string& content)
+{
+    fs::path tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << content;
+        out.flush();
+        if (!out)
+        {
+            throw std::runtime_error("cannot write " + tmp.string());
+        }
+    }
+    fs::rename(tmp, path);
+}
+
+void
+ResultFiles::WritePart(const std::string& dir,
+                       uint32_t run,
+                       const std::string& label,
+                       const RunResult& r)
+{
+    fs::path part = PartDir(dir, run);
+    fs::create_directories(part);
+    fs::remove(part / "done");
+    std::string header;
+    std::string row;
+    for (size_t i = 0; i < r.header.size(); ++i)
+    {
+        header += (i ? "," : "") + r.header[i];
+        row += (i ? "," : "") + r.row[i];
+    }
+    WriteAtomically((part / "summary.csv").string(), header + "\n" + row + "\n");
+    WriteAtomically((part / "timeseries.csv").string(), Lines(r.timeseries));
+    WriteAtomically((part / "connections.csv").string(), Lines(r.connections));
+    std::ostringstream dot;
+    dot << "  subgraph cluster_" << run << " {\n    label=" << Quote(label) << ";\n";
+    for (const auto& [from, to, n] : r.edges)
+    {
+        dot << "    " << Quote(std::to_string(run) + ":" + from) << " -> "
+            << Quote(std::to_string(run) + ":" + to) << " [label=\"" << n << "\", weight=" << n
+            << "];\n";
+    }
+    dot << "  }\n";
+    WriteAtomically((part / "migrations.dot").string(), dot.str());
+    WriteAtomically((part / "done").string(), "");
+}
+
+void
+ResultFiles::Merge(const std::string& dir, uint32_t runs, bool connections)
+{
+    fs::path base(dir);
+    std::string summary;
+    std::string timeseries = ScenarioRunner::TimeseriesHeader() + "\n";
+    std::string conns = ScenarioRunner::ConnectionsHeader() + "\n";
+    std::string dot = "digraph migrations {\n  node [shape=box];\n";
+    std::vector<fs::path> pcaps;
+    for (uint32_t k = 0; k < runs; ++k)
+    {
+        fs::path part = PartDir(dir, k);
+        if (!fs::exists(part / "done"))
+        {
+            throw std::runtime_error("run " + std::to_string(k) + " has no results in " +
+                                     part.string());
+        }
+        std::string s = ReadAll(part / "summary.csv");
+        auto nl = s.find('\n');
+        if (k == 0)
+        {
+            summary = s.substr(0, nl + 1);
+        }
+        summary += s.substr(nl + 1);
+        timeseries += ReadAll(part / "timeseries.csv");
+        conns += ReadAll(part / "connections.csv");
+        dot += ReadAll(part / "migrations.dot");
+        for (const auto& f : fs::directory_iterator(part))
+        {
+            if (f.path().extension() == ".pcap")
+            {
+                pcaps.push_back(f.path());
+            }
+        }
+    }
+    dot += "}\n";
+    WriteAtomically((base / "summary.csv").string(), summary);
+    WriteAtomically((base / "timeseries.csv").string(), timeseries);
+    WriteAtomically((base / "migrations.dot").string(), dot);
+    if (connections)
+    {
+        WriteAtomically((base / "connections.csv").string(), conns);
+    }
+    if (!pcaps.empty())
+    {
+        fs::create_directories(base / "pcap");
+        for (const auto& p : pcaps)
+        {
+            fs::rename(p, base / "pcap" / p.filename());
+        }
+    }
+    fs::remove_all(base / ".runs");
+}
+
+} // namespace ns3

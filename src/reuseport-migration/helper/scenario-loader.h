@@ -1,0 +1,86 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#ifndef SCENARIO_LOADER_H
+#define SCENARIO_LOADER_H
+
+#include "scenario.h"
+
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+namespace ns3
+{
+
+/**
+ * \ingroup reuseport-migration
+ * \brief Reads scenario files (doc/scenarios.md) into checked Scenario structures.
+ *
+ * Every check of the format is made here, before anything runs: unknown keys, types,
+ * ranges, names, references between nodes, events and sweep parameters. A failed check
+ * throws a ScenarioError naming the file, the JSON pointer of the offending value and what
+ * was expected. Facts that need the whole graph (connectivity) are checked where the
+ * network is built.
+ */
+class ScenarioLoader
+{
+  public:
+    /**
+     * \brief Check and convert one document. Keys are taken in the order nlohmann::json
+     * keeps them (alphabetical), which matters only for the order of sweep parameters.
+     * \param doc the document
+     * \param file the file it came from, for errors
+     * \return the scenario (its sweep, if any, is checked but not applied)
+     */
+    static Scenario Parse(const nlohmann::json& doc, const std::string& file);
+
+    /**
+     * \brief Check and convert one document, keeping its key order.
+     * \param doc the document
+     * \param file the file it came from, for errors
+     * \return the scenario (its sweep, if any, is checked but not applied)
+     */
+    static Scenario Parse(const nlohmann::ordered_json& doc, const std::string& file);
+
+    /**
+     * \brief Read a file and Parse() it. An unreadable file, invalid JSON and a key given
+     * twice in one object are ScenarioErrors too.
+     * \param file the scenario file
+     * \return the scenario (its sweep, if any, is checked but not applied)
+     */
+    static Scenario Load(const std::string& file);
+
+    /**
+     * \brief Read a file and expand its sweep into runs.
+     * \param file the scenario file
+     * \return the runs: the cartesian product of the sweep values in key order (the first
+     * key varies slowest), each checked like the file itself; one run without parameters
+     * when there is no sweep
+     */
+    static std::vector<ScenarioRun> Expand(const std::string& file);
+
+    /**
+     * \brief Expand the sweep of a document already read.
+     * \param doc the document
+     * \param file the file it came from, for errors
+     * \return the runs, as Expand(file)
+     */
+    static std::vector<ScenarioRun> Expand(const nlohmann::ordered_json& doc,
+                                           const std::string& file);
+
+    /**
+     * \brief Read a scenario file as JSON, without checking it as a scenario.
+     * \param file the scenario file
+     * \return the document, keys in file order
+     */
+    static nlohmann::ordered_json ReadDocument(const std::string& file);
+
+    /// The largest number of runs a sweep may expand to.
+    static constexpr uint64_t MAX_RUNS = 100000;
+};
+
+} // namespace ns3
+
+#endif /* SCENARIO_LOADER_H */

@@ -1,0 +1,557 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#include "scenario-runner.h"
+
+#include "reuseport-helper.h"
+#include "topology-builder.h"
+
+#include "ns3/builtin-programs.h"
+#include "ns3/client-load-generator.h"
+#include "ns3/config.h"
+#include "ns3/core-module.h"
+#include "ns3/nginx-master.h"
+#include "ns3/point-to-point-net-device.h"
+#include "ns3/reuseport-listener.h"
+#include "ns3/reuseport-stack.h"
+#include "ns3/tcp-flag-drop-model.h"
+#include "ns3/trace-helper.h"
+#include "ns3/worker-application.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <sstream>
+
+namespace ns3
+{
+
+namespace
+{
+
+/// \return the ns-3 scheduler TypeId name of a scenario scheduler name
+std::string
+SchedulerType(const std::string& name)
+{
+    if (name == "map")
+    {
+        return "ns3::MapScheduler";
+    }
+    if (name == "calendar")
+    {
+        return "ns3::CalendarScheduler";
+    }
+    if (name == "list")
+    {
+        return "ns3::ListScheduler";
+    }
+    if (name == "priority-queue")
+    {
+        return "ns3::PriorityQueueScheduler";
+    }
+    return "ns3::HeapScheduler";
+}
+
+/// printf into a std::string.
+template <typename... Args>
+std::string
+Format(const char* fmt, Args... args)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), fmt, args...);
+    return buf;
+}
+
+/// A duration in milliseconds with microsecond precision, or "nan".
+std::string
+Millis(double ms)
+{
+    return std::isnan(ms) ? "nan" : Format("%.3f", ms);
+}
+
+/// Nearest-rank percentile of a sorted sample; NaN when empty.
+double
+Percentile(const std::vector<double>& sorted, double p)
+{
+    if (sorted.empty())
+    {
+        return std::nan("");
+    }
+    auto rank = static_cast<size_t>(std::ceil(p / 100.0 * sorted.size()));
+    return sorted[std::max<size_t>(rank, 1) - 1];
+}
+
+/// A listener's name in migrations.dot.
+std::string
+ListenerName(Ptr<const ReuseportListener> l)
+{
+    return "L" + std::to_string(l->GetId()) + " g" + l->GetLabel("generation") + " w" +
+           l->GetLabel("worker");
+}
+
+/// Everything the run observes while it runs.
+struct Collector
+{
+    uint64_t completed{0};                                  //!< completed so far
+    uint64_t migrations{0};                                 //!< successful migrations
+    std::map<std::pair<std::string, std::string>, uint64_t> edges; //!< from -> to
+    std::map<uint64_t, Time> queuedAt;                      //!< tuple key -> first queued
+    std::vector<double> acceptWaitMs;                       //!< queue to accept()
+
+    static uint64_t Key(const FourTuple& t)
+    {
+        return (static_cast<uint64_t>(t.remote.Get()) << 16) ^ t.remotePort ^
+               (static_cast<uint64_t>(t.localPort) << 48);
+    }
+};
+
+} // namespace
+
+std::string
+ScenarioRunner::TimeseriesHeader()
+{
+    return "run,time_s,listener,generation,worker,state,syn_queue,accept_queue,rsts,migrations,"
+           "completed";
+}
+
+std::string
+ScenarioRunner::ConnectionsHeader()
+{
+    return "run,host,port,start_s,connected_s,end_s,outcome,saw_rst,bytes_received";
+}
+
+RunResult
+ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
+{
+    const Scenario& s = run.scenario;
+    RunResult result;
+
+    RngSeedManager::SetSeed(1);
+    RngSeedManager::SetRun(s.seed);
+    ObjectFactory scheduler;
+    scheduler.SetTypeId(SchedulerType(s.scheduler));
+    Simulator::SetScheduler(scheduler);
+
+    TopologyBuilder::Check(s);
+    BuiltTopology topo = TopologyBuilder::Build(s);
+    Ptr<Node> server = topo.nodes.at(s.server.host).Get(0);
+
+    // The server's kernel and its sysctls at start.
+    ReuseportHelper reuseport;
+    Ptr<ReuseportStack> stack = reuseport.Install(server);
+    stack->AssignStreams(10);
+    for (const auto& [name, value] : s.sysctl)
+    {
+        stack->SetSysctl(name, value);
+    }
+
+    // nginx.
+    bool countSteering = std::any_of(s.events.begin(), s.events.end(), [](const EventSpec& e) {
+        return e.strategy == "drain-count" && (e.action == "reload" || e.action == "upgrade");
+    });
+    Ptr<NginxMaster> master = CreateObject<NginxMaster>();
+    master->SetAttribute("Port", UintegerValue(s.server.port));
+    master->SetAttribute("Workers", UintegerValue(s.server.workers));
+    master->SetAttribute("Backlog", IntegerValue(s.server.backlog));
+    master->SetAttribute("ServiceTime", StringValue(s.server.serviceTime.ToRandomVariableString()));
+    master->SetAttribute("RequestBytes", UintegerValue(s.clients.requestBytes));
+    master->SetAttribute("ResponseBytes", UintegerValue(s.clients.responseBytes));
+    master->SetAttribute("ShutdownTimeout", TimeValue(s.server.shutdownTimeout));
+    master->SetAttribute("Steering", StringValue(s.server.steering));
+    master->SetAttribute("CountSteering", BooleanValue(countSteering));
+    server->AddApplication(master);
+    master->SetStartTime(Seconds(0));
+
+    // Clients: the rate is shared by the hosts.
+    NodeContainer hosts = topo.nodes.at(s.clients.hosts);
+    std::vector<Ptr<ClientLoadGenerator>> generators;
+    auto collector = std::make_shared<Collector>();
+    for (uint32_t i = 0; i < hosts.GetN(); ++i)
+    {
+        Ptr<ClientLoadGenerator> g = CreateObject<ClientLoadGenerator>();
+        g->SetAttribute("Remote", AddressValue(InetSocketAddress(topo.serverAddress, s.server.port)));
+        g->SetAttribute("Rate", DoubleValue(s.clients.rate / hosts.GetN()));
+        g->SetAttribute("Arrival", StringValue(s.clients.arrival));
+        g->SetAttribute("RequestBytes", UintegerValue(s.clients.requestBytes));
+        g->SetAttribute("ResponseBytes", UintegerValue(s.clients.responseBytes));
+        g->SetAttribute("Timeout", TimeValue(s.clients.timeout));
+        g->AssignStreams(100 + i);
+        hosts.Get(i)->AddApplication(g);
+        g->SetStartTime(s.clients.start);
+        g->SetStopTime(s.clients.stop);
+        g->TraceConnectWithoutContext(
+            "Outcome",
+            Callback<void, Ptr<const ClientConnection>>([collector](Ptr<const ClientConnection> c) {
+                collector->completed += c->GetOutcome() == ConnectionOutcome::COMPLETED ? 1 : 0;
+            }));
+        generators.push_back(g);
+    }
+
+    // Observers of the kernel model.
+    stack->TraceConnectWithoutContext(
+        "Migration",
+        Callback<void,
+                 const FourTuple&,
+                 MigrationPoint,
+                 Ptr<const ReuseportListener>,
+                 Ptr<const ReuseportListener>,
+                 MigrationResult>([collector](const FourTuple&,
+                                              MigrationPoint,
+                                              Ptr<const ReuseportListener> from,
+                                              Ptr<const ReuseportListener> to,
+                                              MigrationResult r) {
+            if (r == MigrationResult::SUCCESS)
+            {
+                collector->migrations++;
+                collector->edges[{ListenerName(from), ListenerName(to)}]++;
+            }
+        }));
+    stack->TraceConnectWithoutContext(
+        "ChildQueued",
+        Callback<void, const FourTuple&, Ptr<const ReuseportListener>>(
+            [collector](const FourTuple& t, Ptr<const ReuseportListener>) {
+                collector->queuedAt.emplace(Collector::Key(t), Simulator::Now());
+            }));
+    stack->TraceConnectWithoutContext(
+        "ChildAccepted",
+        Callback<void, const FourTuple&, Ptr<const ReuseportListener>>(
+            [collector](const FourTuple& t, Ptr<const ReuseportListener>) {
+                auto it = collector->queuedAt.find(Collector::Key(t));
+                if (it != collector->queuedAt.end())
+                {
+                    collector->acceptWaitMs.push_back((Simulator::Now() - it->second).GetSeconds() *
+                                                      1000);
+                    collector->queuedAt.erase(it);
+                }
+            }));
+
+    // Packet faults, chained in front of any random loss of the device.
+    auto addDrop = [](Ptr<NetDevice> dev, const EventSpec& e) {
+        Ptr<PointToPointNetDevice> p2p = DynamicCast<PointToPointNetDevice>(dev);
+        if (!p2p)
+        {
+            return;
+        }
+        PointerValue current;
+        p2p->GetAttribute("ReceiveErrorModel", current);
+        Ptr<TcpFlagDropModel> m = CreateObject<TcpFlagDropModel>();
+        m->SetAttribute("FlagsSet", UintegerValue(e.flagsSet));
+        m->SetAttribute("FlagsClear", UintegerValue(e.flagsClear));
+        m->SetAttribute("Port", UintegerValue(e.port));
+        m->SetAttribute("Start", TimeValue(e.at));
+        m->SetAttribute("Stop", TimeValue(e.until));
+        m->SetAttribute("Next", PointerValue(current.Get<ErrorModel>()));
+        p2p->SetReceiveErrorModel(m);
+    };
+
+    // The timeline.
+    for (const auto& e : s.events)
+    {
+        if (e.action == "drop-segments")
+        {
+            if (!e.host.empty())
+            {
+                NodeContainer nodes = topo.nodes.at(e.host);
+                for (uint32_t n = 0; n < nodes.GetN(); ++n)
+                {
+                    for (uint32_t d = 0; d < nodes.Get(n)->GetNDevices(); ++d)
+                    {
+                        addDrop(nodes.Get(n)->GetDevice(d), e);
+                    }
+                }
+            }
+            else
+            {
+                for (size_t k = 0; k < topo.linkEnds.size(); ++k)
+                {
+                    const auto& [a, b] = topo.linkEnds[k];
+                    if ((a == e.link->first && b == e.link->second) ||
+                        (a == e.link->second && b == e.link->first))
+                    {
+                        for (uint32_t d = 0; d < topo.linkDevices[k].GetN(); ++d)
+                        {
+                            addDrop(topo.linkDevices[k].Get(d), e);
+                        }
+                    }
+                }
+            }
+            continue;
+        }
+        Simulator::Schedule(e.at, [e, master, stack]() {
+            if (e.action == "reload" || e.action == "upgrade")
+            {
+                ReloadOptions o;
+                o.strategy = e.strategy;
+                o.policy = e.policy;
+                o.workers = e.workers;
+                o.listenChange = e.listenChange;
+                o.upgrade = e.action == "upgrade";
+                master->Reload(o);
+            }
+            else if (e.action == "close-listener")
+            {
+                master->CloseListener(e.worker);
+            }
+            else if (e.action == "shutdown-listener")
+            {
+                master->ShutdownListener(e.worker);
+            }
+            else if (e.action == "listen")
+            {
+                master->Listen(e.worker);
+            }
+            else if (e.action == "stall-worker")
+            {
+                master->StallWorker(e.worker);
+            }
+            else if (e.action == "resume-worker")
+            {
+                master->ResumeWorker(e.worker);
+            }
+            else if (e.action == "kill-worker")
+            {
+                master->KillWorker(e.worker, e.respawn);
+            }
+            else if (e.action == "set-sysctl")
+            {
+                stack->SetSysctl(e.name, e.value);
+            }
+            else if (e.action == "attach-program")
+            {
+                Ptr<ReuseportProgram> p = CreateBuiltinProgram(e.program);
+                p->SetAttachType(e.attach == "select-or-migrate"
+                                     ? ReuseportProgram::SELECT_OR_MIGRATE
+                                     : ReuseportProgram::SELECT);
+                for (const auto& [attribute, value] : e.params)
+                {
+                    p->SetAttribute(attribute, StringValue(value));
+                }
+                master->AttachProgram(p);
+            }
+            else if (e.action == "detach-program")
+            {
+                master->DetachProgram();
+            }
+        });
+    }
+
+    // Samples of the queues, and progress.
+    std::string runId = std::to_string(run.index);
+    auto sample = [&result, stack, collector, runId]() {
+        std::string t = Format("%.3f", Simulator::Now().GetSeconds());
+        int64_t synTotal = 0;
+        uint64_t acceptTotal = 0;
+        for (const auto& l : stack->GetListeners())
+        {
+            if (l->GetState() == ReuseportListener::CLOSED && l->GetSynQueueLength() == 0 &&
+                l->GetAcceptQueueLength() == 0)
+            {
+                continue; // gone
+            }
+            synTotal += l->GetSynQueueLength();
+            acceptTotal += l->GetAcceptQueueLength();
+            std::string state = ReuseportListener::StateName(l->GetState());
+            std::transform(state.begin(), state.end(), state.begin(), ::tolower);
+            result.timeseries.push_back(runId + "," + t + "," + std::to_string(l->GetId()) + "," +
+                                        l->GetLabel("generation") + "," + l->GetLabel("worker") +
+                                        "," + state + "," +
+                                        std::to_string(l->GetSynQueueLength()) + "," +
+                                        std::to_string(l->GetAcceptQueueLength()) + ",,,");
+        }
+        result.timeseries.push_back(
+            runId + "," + t + ",all,,,," + std::to_string(synTotal) + "," +
+            std::to_string(acceptTotal) + "," +
+            std::to_string(stack->GetMib().Get(TcpMib::TCP_OUT_RSTS)) + "," +
+            std::to_string(collector->migrations) + "," + std::to_string(collector->completed));
+    };
+    for (Time t = Seconds(0); t <= s.duration; t += s.output.timeseriesInterval)
+    {
+        Simulator::Schedule(t, sample);
+    }
+    if (options.progress)
+    {
+        for (int i = 1; i < 50; ++i)
+        {
+            double f = i / 50.0;
+            std::function<void(double)> cb = options.progress;
+            Simulator::Schedule(Seconds(s.duration.GetSeconds() * f), [cb, f]() { cb(f); });
+        }
+    }
+
+    std::vector<Ptr<PcapFileWrapper>> pcaps;
+    if (s.output.pcap && !options.pcapDir.empty())
+    {
+        PcapHelper helper;
+        for (uint32_t d = 0; d < server->GetNDevices(); ++d)
+        {
+            if (!DynamicCast<PointToPointNetDevice>(server->GetDevice(d)))
+            {
+                continue;
+            }
+            std::string path = options.pcapDir + "/run-" + runId + "-server-" +
+                               std::to_string(d) + ".pcap";
+            Ptr<PcapFileWrapper> f = helper.CreateFile(path, std::ios::out, PcapHelper::DLT_PPP);
+            helper.HookDefaultSink<PointToPointNetDevice>(
+                DynamicCast<PointToPointNetDevice>(server->GetDevice(d)),
+                "PromiscSniffer",
+                f);
+            pcaps.push_back(f);
+            result.pcaps.push_back(path);
+        }
+    }
+
+    Simulator::Stop(s.duration);
+    Simulator::Run();
+    for (auto& f : pcaps)
+    {
+        f->Close();
+    }
+
+    // Outcomes, and the conservation check.
+    uint64_t attempts = 0;
+    std::map<ConnectionOutcome, uint64_t> outcomes;
+    std::vector<double> connectMs;
+    std::vector<double> responseMs;
+    for (size_t h = 0; h < generators.size(); ++h)
+    {
+        attempts += generators[h]->GetAttempts();
+        for (const auto& c : generators[h]->GetConnections())
+        {
+            outcomes[c->GetOutcome()]++;
+            if (c->WasConnected())
+            {
+                connectMs.push_back((c->GetConnectedTime() - c->GetStartTime()).GetSeconds() *
+                                    1000);
+            }
+            if (c->GetOutcome() == ConnectionOutcome::COMPLETED)
+            {
+                responseMs.push_back((c->GetEndTime() - c->GetStartTime()).GetSeconds() * 1000);
+            }
+            if (s.output.connections)
+            {
+                auto secs = [](Time t) {
+                    return t.IsNegative() ? std::string("nan") : Format("%.6f", t.GetSeconds());
+                };
+                std::string outcome = c->GetOutcome() == ConnectionOutcome::PENDING
+                                          ? "unfinished"
+                                          : ClientConnection::OutcomeName(c->GetOutcome());
+                result.connections.push_back(
+                    runId + "," + std::to_string(h) + "," + std::to_string(c->GetLocalPort()) +
+                    "," + secs(c->GetStartTime()) + "," + secs(c->GetConnectedTime()) + "," +
+                    (c->IsFinished() ? secs(c->GetEndTime()) : std::string("nan")) + "," +
+                    outcome + "," + (c->SawRst() ? "1" : "0") + "," +
+                    std::to_string(c->GetBytesReceived()));
+            }
+        }
+    }
+    uint64_t completed = outcomes[ConnectionOutcome::COMPLETED];
+    uint64_t reset = outcomes[ConnectionOutcome::RESET];
+    uint64_t refused = outcomes[ConnectionOutcome::REFUSED];
+    uint64_t timeout = outcomes[ConnectionOutcome::TIMEOUT];
+    uint64_t unfinished = outcomes[ConnectionOutcome::PENDING];
+    if (attempts != completed + reset + refused + timeout + unfinished)
+    {
+        result.conserved = false;
+        std::ostringstream os;
+        os << "attempts " << attempts << " != completed " << completed << " + reset " << reset
+           << " + refused " << refused << " + timeout " << timeout << " + unfinished "
+           << unfinished;
+        result.violation = os.str();
+    }
+    std::sort(connectMs.begin(), connectMs.end());
+    std::sort(responseMs.begin(), responseMs.end());
+    std::sort(collector->acceptWaitMs.begin(), collector->acceptWaitMs.end());
+
+    // The restart: reload signal to the last retired socket closed; still open at the end
+    // counts until the end.
+    double restart = 0;
+    double reloadAt = std::nan("");
+    for (const auto& r : master->GetRestarts())
+    {
+        Time end = r.done ? r.end : s.duration;
+        restart = std::max(restart, (end - r.start).GetSeconds());
+        if (std::isnan(reloadAt))
+        {
+            reloadAt = r.start.GetSeconds();
+        }
+    }
+
+    std::string strategy = "-";
+    std::string policy = "-";
+    for (const auto& e : s.events)
+    {
+        if (e.action == "reload" || e.action == "upgrade")
+        {
+            strategy = e.strategy;
+            policy = e.strategy == "migrate" ? e.policy : "-";
+            break;
+        }
+    }
+
+    auto rst = [&stack](RstCause c) { return stack->GetRstCount(c); };
+    const TcpMib& mib = stack->GetMib();
+    uint64_t rstKnown = rst(RstCause::ACCEPT_QUEUE_PURGE) + rst(RstCause::ORPHANED_REQUEST) +
+                        rst(RstCause::MIGRATION_FAILURE) + rst(RstCause::PROGRAM_DROP) +
+                        rst(RstCause::ABORT_ON_OVERFLOW);
+    auto col = [&result](const std::string& name, const std::string& value) {
+        result.header.push_back(name);
+        result.row.push_back(value);
+    };
+    col("run", runId);
+    for (const auto& [key, value] : run.params)
+    {
+        if (key != "seed" && key != "strategy" && key != "policy")
+        {
+            col(key, value);
+        }
+    }
+    col("strategy", strategy);
+    col("policy", policy);
+    col("seed", std::to_string(s.seed));
+    col("attempts", std::to_string(attempts));
+    col("completed", std::to_string(completed));
+    col("reset", std::to_string(reset));
+    col("refused", std::to_string(refused));
+    col("timeout", std::to_string(timeout));
+    col("unfinished", std::to_string(unfinished));
+    col("rst_accept_queue", std::to_string(rst(RstCause::ACCEPT_QUEUE_PURGE)));
+    col("rst_final_ack", std::to_string(rst(RstCause::ORPHANED_REQUEST)));
+    col("rst_migration_failure", std::to_string(rst(RstCause::MIGRATION_FAILURE)));
+    col("rst_program_drop", std::to_string(rst(RstCause::PROGRAM_DROP)));
+    col("rst_overflow", std::to_string(rst(RstCause::ABORT_ON_OVERFLOW)));
+    col("rst_other", std::to_string(mib.Get(TcpMib::TCP_OUT_RSTS) - rstKnown));
+    col("migrate_success", std::to_string(mib.Get(TcpMib::TCP_MIGRATE_REQ_SUCCESS)));
+    col("migrate_failure", std::to_string(mib.Get(TcpMib::TCP_MIGRATE_REQ_FAILURE)));
+    col("migrated_close",
+        std::to_string(stack->GetMigrationCount(MigrationPoint::CLOSE, MigrationResult::SUCCESS)));
+    col("migrated_synack_timer",
+        std::to_string(
+            stack->GetMigrationCount(MigrationPoint::SYNACK_TIMER, MigrationResult::SUCCESS)));
+    col("migrated_final_ack",
+        std::to_string(
+            stack->GetMigrationCount(MigrationPoint::FINAL_ACK, MigrationResult::SUCCESS)));
+    col("listen_overflows", std::to_string(mib.Get(TcpMib::LISTEN_OVERFLOWS)));
+    col("listen_drops", std::to_string(mib.Get(TcpMib::LISTEN_DROPS)));
+    col("syncookies_sent", std::to_string(mib.Get(TcpMib::SYNCOOKIES_SENT)));
+    col("restart_duration_s", Format("%.3f", restart));
+    col("connect_p50_ms", Millis(Percentile(connectMs, 50)));
+    col("connect_p99_ms", Millis(Percentile(connectMs, 99)));
+    col("response_p50_ms", Millis(Percentile(responseMs, 50)));
+    col("response_p99_ms", Millis(Percentile(responseMs, 99)));
+    col("accept_wait_p50_ms", Millis(Percentile(collector->acceptWaitMs, 50)));
+    col("accept_wait_p99_ms", Millis(Percentile(collector->acceptWaitMs, 99)));
+    col("reload_at_s", std::isnan(reloadAt) ? "nan" : Format("%.3f", reloadAt));
+
+    for (const auto& [edge, n] : collector->edges)
+    {
+        result.edges.emplace_back(edge.first, edge.second, n);
+    }
+
+    Simulator::Destroy();
+    return result;
+}
+
+} // namespace ns3
