@@ -123,6 +123,36 @@ def scenarios(ctx):
         ctx.fail("failed:" + "".join(f"\n  {what}" for what in failed))
 
 
+def bench(ctx):
+    """Build, then run the benchmark against stock ns-3 (--full adds 1M connections)."""
+    p = ctx.parser("Runs the same short-connection workload against a stock ns-3 listening "
+                   "socket and against the model at 1k, 10k and 100k connections, then "
+                   "memory per pending request and per queued child and the cost of closing "
+                   "a listener. Prints tables; compare ratios within one run. Other "
+                   "arguments go to reuseport-bench (e.g. --tables=schedulers, "
+                   "--sizes=1000,10000).")
+    p.add_argument("--full", action="store_true",
+                   help="also 1M connections and 1M pending requests (about 15 minutes more)")
+    opts, rest = p.parse_known_args(ctx.args)
+    _ensure_built(ctx)
+    program = _programs(ctx).get("reuseport-bench")
+    if program is None:
+        ctx.fail("reuseport-bench was not built")
+    build_type = _cached_build_type(ctx)
+    if build_type != "Release":
+        ctx.log(f"note: this is a {build_type or 'default'} build; the numbers that matter "
+                "come from Release (./waf configure)")
+    ctx.run([program, *(["--full"] if opts.full else []), *rest])
+
+
+def _cached_build_type(ctx):
+    cache = ctx.build_dir / "CMakeCache.txt"
+    for line in cache.read_text().splitlines() if cache.exists() else ():
+        if line.startswith("CMAKE_BUILD_TYPE:"):
+            return line.split("=", 1)[1]
+    return None
+
+
 def plot(ctx):
     """Draw PNGs of scenario results (default: all in results/) into results/<name>/plots/."""
     p = ctx.parser("Plots RSTs by cause, restart durations, latencies and queues from "

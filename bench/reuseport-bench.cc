@@ -2,10 +2,12 @@
  * SPDX-License-Identifier: GPL-2.0-only
  */
 
-// Benchmarks of the listener model. Prints tables; times are wall-clock and noisy, so
-// compare ratios measured in the same run.
+// Benchmarks of the listener model. Each measurement runs in a process of its own, so that
+// its peak memory is its own; times are wall-clock and noisy, so compare the ratios measured
+// in one run.
 //
-//   ./build/bench/reuseport-bench --table=memory
+//   ./waf bench              # 1k, 10k and 100k connections, close costs up to 100k
+//   ./waf bench --full       # also 1M connections and 1M pending requests
 
 #include "ns3/core-module.h"
 #include "ns3/internet-module.h"
@@ -14,28 +16,37 @@
 #include "ns3/reuseport-migration-module.h"
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <map>
 #include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
 
 using namespace ns3;
+
+#ifndef RPM_BUILD_TYPE
+#define RPM_BUILD_TYPE "unknown"
+#endif
 
 namespace
 {
 
-/// \return the resident set size of this process in bytes
+/// \return a /proc/self/status field in bytes ("VmRSS", "VmHWM")
 uint64_t
-ResidentBytes()
+StatusBytes(const std::string& field)
 {
     std::ifstream status("/proc/self/status");
     std::string line;
     while (std::getline(status, line))
     {
-        if (line.rfind("VmRSS:", 0) == 0)
+        if (line.rfind(field + ":", 0) == 0)
         {
-            std::istringstream is(line.substr(6));
+            std::istringstream is(line.substr(field.size() + 1));
             uint64_t kb = 0;
             is >> kb;
             return kb * 1024;
@@ -44,71 +55,60 @@ ResidentBytes()
     return 0;
 }
 
-/// A flooder and a server with one listener, on one 10 Gbps link.
-struct FloodNetwork
-{
-    Ptr<Node> flooder;
-    Ptr<Node> server;
-    Ptr<ReuseportStack> stack;
-    Ipv4Address serverAddress;
-
-    FloodNetwork()
-    {
-        flooder = CreateObject<Node>();
-        server = CreateObject<Node>();
-        InternetStackHelper internet;
-        internet.Install(flooder);
-        internet.Install(server);
-        PointToPointHelper link;
-        link.SetDeviceAttribute("DataRate", StringValue("100Gbps"));
-        link.SetChannelAttribute("Delay", TimeValue(MicroSeconds(50)));
-        link.SetQueue("ns3::DropTailQueue", "MaxSize", StringValue("100000p"));
-        Ipv4AddressHelper addresses("10.0.0.0", "255.255.255.0");
-        serverAddress = addresses.Assign(link.Install(flooder, server)).GetAddress(1);
-        ReuseportHelper reuseport;
-        stack = reuseport.Install(server);
-    }
-};
-
 /**
- * \brief Bytes per request in SYN_RECV: RSS growth while a SYN flood of n SYNs is held.
- * \param n SYNs
- * \return bytes per request
+ * \brief Run f in a child process and return the numbers it reports (a whitespace-separated
+ * line written to a pipe), so that each measurement has a fresh process.
+ * \param f the measurement
+ * \return its numbers
  */
-double
-MemoryPerRequest(uint32_t n)
-{
-    FloodNetwork net;
-    net.stack->SetSysctl("somaxconn", 0x7fffffff);
-    net.stack->SetSysctl("tcp_syncookies", 0);
-    net.stack->SetSysctl("tcp_max_syn_backlog", 0x7fffffff);
-    ReuseportHelper reuseport;
-    Ptr<ReuseportListener> l =
-        reuseport.Listen(net.server, InetSocketAddress(Ipv4Address::GetAny(), 80), 0x7fffffff);
-    Ptr<SynFloodApplication> flood = CreateObject<SynFloodApplication>();
-    flood->SetAttribute("Remote", AddressValue(InetSocketAddress(net.serverAddress, 80)));
-    flood->SetAttribute("Rate", DoubleValue(4e6));
-    flood->SetAttribute("Count", UintegerValue(n));
-    net.flooder->AddApplication(flood);
-    flood->SetStartTime(Seconds(0));
+bool g_fork = true; //!< measure in child processes
 
-    uint64_t before = 0;
-    uint64_t after = 0;
-    uint32_t held = 0;
-    Simulator::Schedule(NanoSeconds(1), [&]() { before = ResidentBytes(); });
-    // All SYNs are in by n / 4e6 s; the first SYN-ACK timer fires at 1 s.
-    Simulator::Schedule(Seconds(0.9), [&]() {
-        after = ResidentBytes();
-        held = l->GetSynQueueLength();
-    });
-    Simulator::Stop(Seconds(0.91));
-    Simulator::Run();
-    Simulator::Destroy();
-    if (held != n)
+std::vector<double>
+InChild(const std::function<std::vector<double>()>& f)
+{
+    if (!g_fork)
     {
-        std::cerr << "only " << held << " of " << n << " requests held\n";
+        return f();
     }
-    return static_cast<double>(after - before) / held;
+    int fd[2];
+    if (pipe(fd) != 0)
+    {
+        return {};
+    }
+    pid_t pid = fork();
+    if (pid == 0)
+    {
+        close(fd[0]);
+        std::ostringstream os;
+        for (double v : f())
+        {
+            os << std::setprecision(17) << v << " ";
+        }
+        std::string s = os.str();
+        ssize_t n = write(fd[1], s.data(), s.size());
+        (void)n;
+        close(fd[1]);
+        _exit(0);
+    }
+    close(fd[1]);
+    std::string out;
+    char buf[256];
+    ssize_t n;
+    while ((n = read(fd[0], buf, sizeof(buf))) > 0)
+    {
+        out.append(buf, n);
+    }
+    close(fd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    std::istringstream is(out);
+    std::vector<double> v;
+    double x;
+    while (is >> x)
+    {
+        v.push_back(x);
+    }
+    return v;
 }
 
 /// A stock ns-3 server: one listening TcpSocketBase; each connection reads the request,
@@ -118,14 +118,16 @@ class StockServer : public Application
   public:
     uint32_t requestBytes{100};   //!< request size
     uint32_t responseBytes{1000}; //!< response size
-    uint16_t port{80};            //!< port
 
   private:
     void StartApplication() override
     {
         m_socket = Socket::CreateSocket(GetNode(), TcpSocketFactory::GetTypeId());
         LinuxTcpDefaults::Apply(DynamicCast<TcpSocket>(m_socket));
-        m_socket->Bind(InetSocketAddress(Ipv4Address::GetAny(), port));
+        // ns-3 keeps a TIME_WAIT socket as a full socket in its endpoint list: a short one
+        // (2 s) keeps that list, which every segment searches, from growing without bound.
+        m_socket->SetAttribute("MaxSegLifetime", DoubleValue(1));
+        m_socket->Bind(InetSocketAddress(Ipv4Address::GetAny(), 80));
         m_socket->Listen();
         m_socket->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
                                     MakeCallback(&StockServer::Accepted, this));
@@ -156,47 +158,125 @@ class StockServer : public Application
         }
     }
 
-    Ptr<Socket> m_socket;
-    std::map<Ptr<Socket>, uint32_t> m_received;
+    Ptr<Socket> m_socket;                       //!< listening socket
+    std::map<Ptr<Socket>, uint32_t> m_received; //!< request bytes per connection
 };
 
-/// One measurement of the short-connection workload.
-struct Throughput
+/**
+ * \brief Completes handshakes without client sockets: SYNs from one address and ports
+ * 1024-65535, and the final ACK for every SYN-ACK, through a raw socket on a node whose
+ * TCP is switched off. It fills accept queues at a fraction of a real client's cost.
+ */
+class HandshakeFlood : public Application
 {
-    double wallSeconds{0};    //!< wall time of Simulator::Run
-    uint64_t completed{0};    //!< connections completed
-    uint64_t events{0};       //!< events executed
-    uint64_t peakRssBytes{0}; //!< peak RSS of the process so far
-};
+  public:
+    Address remote;    //!< the server
+    double rate{1e6};  //!< SYNs per second
+    uint32_t count{0}; //!< SYNs to send
+    uint32_t acked{0}; //!< final ACKs sent
 
-/// \return the peak resident set size of this process
-uint64_t
-PeakResidentBytes()
-{
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line))
+  private:
+    void StartApplication() override
     {
-        if (line.rfind("VmHWM:", 0) == 0)
+        // Without TCP on this node, nothing answers the SYN-ACKs with a RST.
+        Ptr<Ipv4L3Protocol> ip = GetNode()->GetObject<Ipv4L3Protocol>();
+        ip->Remove(GetNode()->GetObject<TcpL4Protocol>());
+        // More than 64512 connections need more source addresses: aliases on the interface.
+        Ptr<Ipv4> ipv4 = GetNode()->GetObject<Ipv4>();
+        Ipv4InterfaceAddress primary = ipv4->GetAddress(1, 0);
+        for (uint32_t i = 0; i <= count / PORTS; ++i)
         {
-            std::istringstream is(line.substr(6));
-            uint64_t kb = 0;
-            is >> kb;
-            return kb * 1024;
+            Ipv4Address a(primary.GetLocal().Get() + (i == 0 ? 0 : 1 + i));
+            if (i > 0)
+            {
+                ipv4->AddAddress(1, Ipv4InterfaceAddress(a, primary.GetMask()));
+            }
+            m_sources.push_back(a);
+        }
+        m_raw = Socket::CreateSocket(GetNode(), Ipv4RawSocketFactory::GetTypeId());
+        m_raw->SetAttribute("Protocol", UintegerValue(6));
+        m_raw->SetAttribute("IpHeaderInclude", BooleanValue(true));
+        m_raw->SetRecvCallback(MakeCallback(&HandshakeFlood::Received, this));
+        Send();
+    }
+
+    void StopApplication() override
+    {
+        m_next.Cancel();
+    }
+
+    void Segment(Ipv4Address source, uint16_t port, uint8_t flags, uint32_t seq, uint32_t ack)
+    {
+        InetSocketAddress r = InetSocketAddress::ConvertFrom(remote);
+        TcpHeader h;
+        h.SetFlags(flags);
+        h.SetSourcePort(port);
+        h.SetDestinationPort(r.GetPort());
+        h.SetSequenceNumber(SequenceNumber32(seq));
+        h.SetAckNumber(SequenceNumber32(ack));
+        h.SetWindowSize(65535);
+        Ptr<Packet> p = Create<Packet>();
+        p->AddHeader(h);
+        Ipv4Header ip;
+        ip.SetSource(source);
+        ip.SetDestination(r.GetIpv4());
+        ip.SetProtocol(6);
+        ip.SetPayloadSize(p->GetSize());
+        ip.SetTtl(64);
+        p->AddHeader(ip);
+        m_raw->SendTo(p, 0, InetSocketAddress(r.GetIpv4(), 0));
+    }
+
+    void Send()
+    {
+        if (m_sent >= count)
+        {
+            return;
+        }
+        Segment(m_sources[m_sent / PORTS],
+                static_cast<uint16_t>(1024 + m_sent % PORTS),
+                TcpHeader::SYN,
+                0,
+                0);
+        ++m_sent;
+        m_next = Simulator::Schedule(Seconds(1.0 / rate), &HandshakeFlood::Send, this);
+    }
+
+    void Received(Ptr<Socket> s)
+    {
+        while (Ptr<Packet> p = s->Recv())
+        {
+            Ipv4Header ip;
+            p->RemoveHeader(ip);
+            TcpHeader h;
+            p->RemoveHeader(h);
+            if ((h.GetFlags() & (TcpHeader::SYN | TcpHeader::ACK)) ==
+                (TcpHeader::SYN | TcpHeader::ACK))
+            {
+                Segment(ip.GetDestination(),
+                        h.GetDestinationPort(),
+                        TcpHeader::ACK,
+                        1,
+                        h.GetSequenceNumber().GetValue() + 1);
+                ++acked;
+            }
         }
     }
-    return 0;
-}
+
+    static constexpr uint32_t PORTS = 64512; //!< source ports per address (1024-65535)
+    Ptr<Socket> m_raw;                       //!< raw TCP socket
+    std::vector<Ipv4Address> m_sources;      //!< source addresses
+    uint32_t m_sent{0};                      //!< SYNs sent
+    EventId m_next;                          //!< next SYN
+};
 
 /**
  * \brief n short connections (request 100 B, response 1 KB) from 16 client hosts, open
- * loop at `rate` per second, against a stock ns-3 listening socket or the model.
- * \param n connections
- * \param rate connections per second
- * \param model use the reuseport model (4 listeners, 4 workers)
- * \return the measurement
+ * loop at `rate` per second, against a stock ns-3 listening socket or the model (4
+ * listeners, 4 workers accepting promptly).
+ * \return wall seconds, events, completed, peak RSS bytes
  */
-Throughput
+std::vector<double>
 ShortConnections(uint32_t n, double rate, bool model)
 {
     const uint32_t hosts = 16;
@@ -227,8 +307,8 @@ ShortConnections(uint32_t n, double rate, bool model)
     {
         ReuseportHelper reuseport;
         reuseport.Install(server);
-        auto group = reuseport.ListenGroup(server, InetSocketAddress(Ipv4Address::GetAny(), 80), 4);
-        for (auto& l : group)
+        for (auto& l :
+             reuseport.ListenGroup(server, InetSocketAddress(Ipv4Address::GetAny(), 80), 4))
         {
             Ptr<WorkerApplication> w = CreateObject<WorkerApplication>();
             w->SetAttribute("RequestBytes", UintegerValue(100));
@@ -239,8 +319,7 @@ ShortConnections(uint32_t n, double rate, bool model)
     }
     else
     {
-        Ptr<StockServer> s = CreateObject<StockServer>();
-        server->AddApplication(s);
+        server->AddApplication(CreateObject<StockServer>());
     }
     std::vector<Ptr<ClientLoadGenerator>> generators;
     for (uint32_t i = 0; i < hosts; ++i)
@@ -249,28 +328,135 @@ ShortConnections(uint32_t n, double rate, bool model)
         g->SetAttribute("Remote", AddressValue(InetSocketAddress(serverAddress, 80)));
         g->SetAttribute("Rate", DoubleValue(rate / hosts));
         g->SetAttribute("Arrival", StringValue("constant"));
-        g->SetAttribute("MaxConnections", UintegerValue(n / hosts));
+        g->SetAttribute("MaxConnections", UintegerValue(n / hosts + (i < n % hosts ? 1 : 0)));
         g->SetAttribute("RequestBytes", UintegerValue(100));
         g->SetAttribute("ResponseBytes", UintegerValue(1000));
+        g->SetAttribute("KeepConnections", BooleanValue(false));
         clients.Get(i)->AddApplication(g);
-        g->SetStartTime(MilliSeconds(1 + i));
+        g->SetStartTime(MicroSeconds(100 * i));
         generators.push_back(g);
     }
-    Time end = Seconds(n / rate + 5);
-    Simulator::Stop(end);
+    Simulator::Stop(Seconds(n / rate + 5));
     auto t0 = std::chrono::steady_clock::now();
     Simulator::Run();
     auto t1 = std::chrono::steady_clock::now();
-    Throughput t;
-    t.wallSeconds = std::chrono::duration<double>(t1 - t0).count();
-    t.events = Simulator::GetEventCount();
+    double completed = 0;
     for (auto& g : generators)
     {
-        t.completed += g->GetCount(ConnectionOutcome::COMPLETED);
+        completed += g->GetCount(ConnectionOutcome::COMPLETED);
     }
-    t.peakRssBytes = PeakResidentBytes();
+    double events = Simulator::GetEventCount();
+    double peak = StatusBytes("VmHWM");
     Simulator::Destroy();
-    return t;
+    return {std::chrono::duration<double>(t1 - t0).count(), events, completed, peak};
+}
+
+/// A flooder and a server with one listener, on one fast link.
+struct FloodNetwork
+{
+    Ptr<Node> flooder;
+    Ptr<Node> server;
+    Ptr<ReuseportStack> stack;
+    Ipv4Address serverAddress;
+
+    FloodNetwork()
+    {
+        flooder = CreateObject<Node>();
+        server = CreateObject<Node>();
+        InternetStackHelper internet;
+        internet.Install(flooder);
+        internet.Install(server);
+        PointToPointHelper link;
+        link.SetDeviceAttribute("DataRate", StringValue("100Gbps"));
+        link.SetChannelAttribute("Delay", TimeValue(MicroSeconds(50)));
+        link.SetQueue("ns3::DropTailQueue", "MaxSize", StringValue("1000000p"));
+        Ipv4AddressHelper addresses("10.0.0.0", "255.255.255.0");
+        serverAddress = addresses.Assign(link.Install(flooder, server)).GetAddress(1);
+        ReuseportHelper reuseport;
+        stack = reuseport.Install(server);
+        stack->SetSysctl("somaxconn", 0x7fffffff);
+        stack->SetSysctl("tcp_syncookies", 0);
+        stack->SetSysctl("tcp_max_syn_backlog", 0x7fffffff);
+    }
+};
+
+/**
+ * \brief Bytes per request in SYN_RECV: RSS growth while a SYN flood of n SYNs is held.
+ * \return bytes per request, requests held
+ */
+std::vector<double>
+MemoryPerRequest(uint32_t n)
+{
+    FloodNetwork net;
+    Ptr<ReuseportListener> l =
+        ReuseportHelper().Listen(net.server,
+                                 InetSocketAddress(Ipv4Address::GetAny(), 80),
+                                 0x7fffffff);
+    Ptr<SynFloodApplication> flood = CreateObject<SynFloodApplication>();
+    flood->SetAttribute("Remote", AddressValue(InetSocketAddress(net.serverAddress, 80)));
+    flood->SetAttribute("Rate", DoubleValue(4e6));
+    flood->SetAttribute("Count", UintegerValue(n));
+    net.flooder->AddApplication(flood);
+    uint64_t before = 0;
+    uint64_t after = 0;
+    double held = 0;
+    Simulator::Schedule(NanoSeconds(1), [&]() { before = StatusBytes("VmRSS"); });
+    // All SYNs are in by n / 4e6 s; the first SYN-ACK timer fires at 1 s.
+    Simulator::Schedule(Seconds(0.9), [&]() {
+        after = StatusBytes("VmRSS");
+        held = l->GetSynQueueLength();
+    });
+    Simulator::Stop(Seconds(0.91));
+    Simulator::Run();
+    Simulator::Destroy();
+    return {held > 0 ? (after - before) / held : 0, held};
+}
+
+/**
+ * \brief k children in one listener's accept queue; then the listener closes, with or
+ * without migration to a second listener.
+ * \return bytes per queued child, wall seconds of the close, children queued
+ */
+std::vector<double>
+CloseWithChildren(uint32_t k, bool migrate)
+{
+    FloodNetwork net;
+    net.stack->SetSysctl("tcp_migrate_req", migrate ? 1 : 0);
+    ReuseportHelper reuseport;
+    Ptr<ReuseportListener> a =
+        reuseport.Listen(net.server, InetSocketAddress(Ipv4Address::GetAny(), 80), 0x7fffffff);
+    Ptr<HandshakeFlood> flood = CreateObject<HandshakeFlood>();
+    flood->remote = InetSocketAddress(net.serverAddress, 80);
+    flood->count = k;
+    net.flooder->AddApplication(flood);
+    uint64_t before = 0;
+    uint64_t after = 0;
+    double queued = 0;
+    double closeSeconds = 0;
+    Simulator::Schedule(NanoSeconds(1), [&]() { before = StatusBytes("VmRSS"); });
+    Simulator::Schedule(Seconds(0.5), [&]() {
+        after = StatusBytes("VmRSS");
+        queued = a->GetAcceptQueueLength();
+        // A second listener joins only now: every child belongs to the first.
+        ReuseportHelper().Listen(net.server, InetSocketAddress(Ipv4Address::GetAny(), 80));
+        auto t0 = std::chrono::steady_clock::now();
+        a->Close();
+        auto t1 = std::chrono::steady_clock::now();
+        closeSeconds = std::chrono::duration<double>(t1 - t0).count();
+    });
+    Simulator::Stop(Seconds(0.6));
+    Simulator::Run();
+    Simulator::Destroy();
+    return {queued > 0 ? (after - before) / queued : 0, closeSeconds, queued};
+}
+
+/// Format a number with a fixed precision.
+std::string
+Fixed(double v, int precision)
+{
+    std::ostringstream os;
+    os << std::fixed << std::setprecision(precision) << v;
+    return os.str();
 }
 
 } // namespace
@@ -278,42 +464,146 @@ ShortConnections(uint32_t n, double rate, bool model)
 int
 main(int argc, char* argv[])
 {
-    std::string table = "memory";
-    uint32_t requests = 1000000;
-    uint32_t connections = 10000;
+    bool full = false;
     double rate = 5000;
-    std::string which = "both";
+    std::string tables = "throughput,memory";
+    std::string scheduler = "ns3::HeapScheduler";
+    std::string sizeList;
     CommandLine cmd(__FILE__);
-    cmd.AddValue("table", "Which table: memory, throughput", table);
-    cmd.AddValue("requests", "Requests held in SYN_RECV for the memory table", requests);
-    cmd.AddValue("connections", "Connections for one throughput measurement", connections);
-    cmd.AddValue("rate", "Connections per second", rate);
-    cmd.AddValue("server", "Throughput against: stock, model or both", which);
+    cmd.AddValue("sizes", "Connection counts of the throughput table (e.g. 1000,10000)", sizeList);
+    cmd.AddValue("fork", "Run each measurement in a child process", g_fork);
+    cmd.AddValue("full", "Also 1M connections and 1M pending requests (long)", full);
+    cmd.AddValue("rate", "Connections per second of the throughput workload", rate);
+    cmd.AddValue("tables", "Tables to print: throughput, memory, schedulers", tables);
+    cmd.AddValue("scheduler", "ns-3 scheduler for the measurements", scheduler);
     cmd.Parse(argc, argv);
+    ObjectFactory sched;
+    sched.SetTypeId(scheduler);
+    Simulator::SetScheduler(sched);
 
-    if (table == "throughput")
+    std::cout << std::unitbuf; // each line as it is measured, also into a pipe
+    std::cout << "reuseport-bench: " << RPM_BUILD_TYPE << " build, " << scheduler << ", Debian "
+              << "ns-3.37 libraries; each measurement in a fresh process\n";
+
+    std::vector<uint32_t> sizes{1000, 10000, 100000};
+    if (full)
     {
-        for (bool model : {false, true})
+        sizes.push_back(1000000);
+    }
+    if (!sizeList.empty())
+    {
+        sizes.clear();
+        std::istringstream is(sizeList);
+        std::string item;
+        while (std::getline(is, item, ','))
         {
-            if ((model && which == "stock") || (!model && which == "model"))
-            {
-                continue;
-            }
-            Throughput t = ShortConnections(connections, rate, model);
-            std::cout << (model ? "model" : "stock") << " n=" << connections << " wall "
-                      << t.wallSeconds << " s, " << t.wallSeconds * 1e6 / connections
-                      << " us/conn, " << double(t.events) / connections << " events/conn, "
-                      << t.completed << " completed, peak RSS " << t.peakRssBytes / 1048576
-                      << " MiB\n";
+            sizes.push_back(static_cast<uint32_t>(std::stoul(item)));
         }
     }
-
-    if (table == "memory")
+    if (tables.find("throughput") != std::string::npos)
     {
-        std::cout << "requests held  bytes/request (RSS growth)\n";
-        double b = MemoryPerRequest(requests);
-        std::cout << std::setw(13) << requests << "  " << std::fixed << std::setprecision(0) << b
+        std::cout << "\nshort connections (16 clients, 100 B request, 1 KB response, " << rate
+                  << " per second, open loop)\n";
+        std::cout << std::left << std::setw(10) << "conns" << std::setw(8) << "server" << std::right
+                  << std::setw(10) << "wall s" << std::setw(12) << "conns/s" << std::setw(12)
+                  << "us/conn" << std::setw(13) << "events/conn" << std::setw(11) << "peak MiB"
+                  << std::setw(14) << "ours/stock"
                   << "\n";
+        double base = 0;
+        for (uint32_t n : sizes)
+        {
+            double stockCost = 0;
+            for (bool model : {false, true})
+            {
+                std::vector<double> r =
+                    InChild([n, rate, model]() { return ShortConnections(n, rate, model); });
+                if (r.size() < 4)
+                {
+                    std::cout << "  measurement failed\n";
+                    continue;
+                }
+                double us = r[0] * 1e6 / n;
+                if (!model)
+                {
+                    stockCost = us;
+                }
+                else if (base == 0)
+                {
+                    base = us;
+                }
+                std::cout << std::left << std::setw(10) << n << std::setw(8)
+                          << (model ? "ours" : "stock") << std::right << std::setw(10)
+                          << Fixed(r[0], 2) << std::setw(12) << Fixed(n / r[0], 0) << std::setw(12)
+                          << Fixed(us, 0) << std::setw(13) << Fixed(r[1] / n, 1) << std::setw(11)
+                          << Fixed(r[3] / 1048576, 0) << std::setw(14)
+                          << (model ? Fixed(us / stockCost, 2) +
+                                          (n > sizes[0] ? " (" + Fixed(us / base, 2) + "x 1k)" : "")
+                                    : std::string(""))
+                          << std::endl;
+                if (static_cast<uint32_t>(r[2]) != n)
+                {
+                    std::cout << "  (only " << static_cast<uint32_t>(r[2]) << " of " << n
+                              << " completed)\n";
+                }
+            }
+        }
+    }
+    if (tables.find("memory") != std::string::npos)
+    {
+        std::cout << "\nmemory and close cost\n";
+        uint32_t flood = full ? 1000000 : 100000;
+        std::vector<double> r = InChild([flood]() { return MemoryPerRequest(flood); });
+        if (r.size() >= 2)
+        {
+            std::cout << "  pending request (SYN_RECV), " << static_cast<uint64_t>(r[1])
+                      << " held: " << Fixed(r[0], 0) << " bytes each\n";
+        }
+        std::cout << std::left << std::setw(10) << "  K" << std::right << std::setw(16)
+                  << "bytes/child" << std::setw(18) << "close, reset ms" << std::setw(12)
+                  << "us/child" << std::setw(20) << "close, migrate ms" << std::setw(12)
+                  << "us/child\n";
+        for (uint32_t k : {1000u, 10000u, 100000u})
+        {
+            std::vector<double> reset = InChild([k]() { return CloseWithChildren(k, false); });
+            std::vector<double> migrate = InChild([k]() { return CloseWithChildren(k, true); });
+            if (reset.size() < 3 || migrate.size() < 3)
+            {
+                std::cout << "  measurement failed\n";
+                continue;
+            }
+            std::cout << "  " << std::left << std::setw(8) << k << std::right << std::setw(16)
+                      << Fixed(reset[0], 0) << std::setw(18) << Fixed(reset[1] * 1e3, 2)
+                      << std::setw(12) << Fixed(reset[1] * 1e6 / reset[2], 2) << std::setw(20)
+                      << Fixed(migrate[1] * 1e3, 2) << std::setw(12)
+                      << Fixed(migrate[1] * 1e6 / migrate[2], 2) << "\n";
+            if (reset[2] != k || migrate[2] != k)
+            {
+                std::cout << "  (queued " << reset[2] << " and " << migrate[2] << " of " << k
+                          << ")\n";
+            }
+        }
+    }
+    if (tables.find("schedulers") != std::string::npos)
+    {
+        std::cout << "\nschedulers (ours, 10k connections)\n";
+        for (const char* s : {"ns3::HeapScheduler",
+                              "ns3::MapScheduler",
+                              "ns3::CalendarScheduler",
+                              "ns3::PriorityQueueScheduler"})
+        {
+            std::string name = s;
+            std::vector<double> r = InChild([name, rate]() {
+                ObjectFactory f;
+                f.SetTypeId(name);
+                Simulator::SetScheduler(f);
+                return ShortConnections(10000, rate, true);
+            });
+            if (r.size() >= 1)
+            {
+                std::cout << "  " << std::left << std::setw(30) << name << std::right
+                          << Fixed(r[0] * 1e6 / 10000, 0) << " us/conn\n";
+            }
+        }
     }
     return 0;
 }

@@ -8,9 +8,10 @@
 //
 // Exit status: 0 done; 2 invalid scenario; 3 a run broke conservation; 1 anything else.
 
+#include "ns3/scenario-runner.h"
+
 #include "ns3/result-files.h"
 #include "ns3/scenario-loader.h"
-#include "ns3/scenario-runner.h"
 #include "ns3/topology-builder.h"
 
 #include <filesystem>
@@ -173,8 +174,8 @@ main(int argc, char* argv[])
                           << ") broke conservation: " << result.violation << "\n";
                 return 3;
             }
-            std::string label = "run " + std::to_string(r.index) +
-                                (r.params.empty() ? "" : ": " + Params(r));
+            std::string label =
+                "run " + std::to_string(r.index) + (r.params.empty() ? "" : ": " + Params(r));
             ResultFiles::WritePart(dir, r.index, label, result);
         }
         if (only < 0)

@@ -95,11 +95,11 @@ ListenerName(Ptr<const ReuseportListener> l)
 /// Everything the run observes while it runs.
 struct Collector
 {
-    uint64_t completed{0};                                  //!< completed so far
-    uint64_t migrations{0};                                 //!< successful migrations
+    uint64_t completed{0};                                         //!< completed so far
+    uint64_t migrations{0};                                        //!< successful migrations
     std::map<std::pair<std::string, std::string>, uint64_t> edges; //!< from -> to
-    std::map<uint64_t, Time> queuedAt;                      //!< tuple key -> first queued
-    std::vector<double> acceptWaitMs;                       //!< queue to accept()
+    std::map<uint64_t, Time> queuedAt;                             //!< tuple key -> first queued
+    std::vector<double> acceptWaitMs;                              //!< queue to accept()
 
     static uint64_t Key(const FourTuple& t)
     {
@@ -172,7 +172,8 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
     for (uint32_t i = 0; i < hosts.GetN(); ++i)
     {
         Ptr<ClientLoadGenerator> g = CreateObject<ClientLoadGenerator>();
-        g->SetAttribute("Remote", AddressValue(InetSocketAddress(topo.serverAddress, s.server.port)));
+        g->SetAttribute("Remote",
+                        AddressValue(InetSocketAddress(topo.serverAddress, s.server.port)));
         g->SetAttribute("Rate", DoubleValue(s.clients.rate / hosts.GetN()));
         g->SetAttribute("Arrival", StringValue(s.clients.arrival));
         g->SetAttribute("RequestBytes", UintegerValue(s.clients.requestBytes));
@@ -357,15 +358,14 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
             std::transform(state.begin(), state.end(), state.begin(), ::tolower);
             result.timeseries.push_back(runId + "," + t + "," + std::to_string(l->GetId()) + "," +
                                         l->GetLabel("generation") + "," + l->GetLabel("worker") +
-                                        "," + state + "," +
-                                        std::to_string(l->GetSynQueueLength()) + "," +
-                                        std::to_string(l->GetAcceptQueueLength()) + ",,,");
+                                        "," + state + "," + std::to_string(l->GetSynQueueLength()) +
+                                        "," + std::to_string(l->GetAcceptQueueLength()) + ",,,");
         }
-        result.timeseries.push_back(
-            runId + "," + t + ",all,,,," + std::to_string(synTotal) + "," +
-            std::to_string(acceptTotal) + "," +
-            std::to_string(stack->GetMib().Get(TcpMib::TCP_OUT_RSTS)) + "," +
-            std::to_string(collector->migrations) + "," + std::to_string(collector->completed));
+        result.timeseries.push_back(runId + "," + t + ",all,,,," + std::to_string(synTotal) + "," +
+                                    std::to_string(acceptTotal) + "," +
+                                    std::to_string(stack->GetMib().Get(TcpMib::TCP_OUT_RSTS)) +
+                                    "," + std::to_string(collector->migrations) + "," +
+                                    std::to_string(collector->completed));
     };
     for (Time t = Seconds(0); t <= s.duration; t += s.output.timeseriesInterval)
     {
@@ -391,8 +391,8 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
             {
                 continue;
             }
-            std::string path = options.pcapDir + "/run-" + runId + "-server-" +
-                               std::to_string(d) + ".pcap";
+            std::string path =
+                options.pcapDir + "/run-" + runId + "-server-" + std::to_string(d) + ".pcap";
             Ptr<PcapFileWrapper> f = helper.CreateFile(path, std::ios::out, PcapHelper::DLT_PPP);
             helper.HookDefaultSink<PointToPointNetDevice>(
                 DynamicCast<PointToPointNetDevice>(server->GetDevice(d)),
@@ -441,9 +441,8 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
                 result.connections.push_back(
                     runId + "," + std::to_string(h) + "," + std::to_string(c->GetLocalPort()) +
                     "," + secs(c->GetStartTime()) + "," + secs(c->GetConnectedTime()) + "," +
-                    (c->IsFinished() ? secs(c->GetEndTime()) : std::string("nan")) + "," +
-                    outcome + "," + (c->SawRst() ? "1" : "0") + "," +
-                    std::to_string(c->GetBytesReceived()));
+                    (c->IsFinished() ? secs(c->GetEndTime()) : std::string("nan")) + "," + outcome +
+                    "," + (c->SawRst() ? "1" : "0") + "," + std::to_string(c->GetBytesReceived()));
             }
         }
     }

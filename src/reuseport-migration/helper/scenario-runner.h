@@ -22,9 +22,9 @@ namespace ns3
  */
 struct RunResult
 {
-    std::vector<std::string> header;      //!< summary.csv columns
-    std::vector<std::string> row;         //!< this run's values
-    std::vector<std::string> timeseries;  //!< timeseries.csv lines (no header)
+    std::vector<std::string> header;     //!< summary.csv columns
+    std::vector<std::string> row;        //!< this run's values
+    std::vector<std::string> timeseries; //!< timeseries.csv lines (no header)
     std::vector<std::tuple<std::string, std::string, uint64_t>> edges; //!< migrations
     std::vector<std::string> connections; //!< connections.csv lines (no header)
     std::vector<std::string> pcaps;       //!< pcap files written
@@ -43,8 +43,8 @@ class ScenarioRunner
     /// Options of a run.
     struct Options
     {
-        std::string pcapDir;                     //!< where pcaps go, if the scenario asks
-        std::function<void(double)> progress;    //!< called with the fraction done
+        std::string pcapDir;                  //!< where pcaps go, if the scenario asks
+        std::function<void(double)> progress; //!< called with the fraction done
     };
 
     /**

@@ -73,21 +73,21 @@ struct DurationDistribution
 /// \ingroup reuseport-migration \brief A node, or a group of identical hosts.
 struct NodeSpec
 {
-    std::string id;     //!< unique id
-    uint32_t count{1};  //!< hosts in the group
-    std::string path;   //!< JSON pointer, for errors found later
+    std::string id;    //!< unique id
+    uint32_t count{1}; //!< hosts in the group
+    std::string path;  //!< JSON pointer, for errors found later
 };
 
 /// \ingroup reuseport-migration \brief A point-to-point link (one per host of a group).
 struct LinkSpec
 {
-    std::string a;          //!< one end (node id)
-    std::string b;          //!< the other end
-    DataRate rate;          //!< data rate
-    Time delay;             //!< one-way delay
-    double loss{0};         //!< packet loss probability, both directions
-    uint32_t queue{1000};   //!< device queue, packets
-    std::string path;       //!< JSON pointer, for errors found later
+    std::string a;        //!< one end (node id)
+    std::string b;        //!< the other end
+    DataRate rate;        //!< data rate
+    Time delay;           //!< one-way delay
+    double loss{0};       //!< packet loss probability, both directions
+    uint32_t queue{1000}; //!< device queue, packets
+    std::string path;     //!< JSON pointer, for errors found later
 };
 
 /// \ingroup reuseport-migration \brief Nodes and links.
@@ -101,61 +101,61 @@ struct TopologySpec
 /// \ingroup reuseport-migration \brief The nginx-like server.
 struct ServerSpec
 {
-    std::string host;                   //!< node id (count 1)
-    uint16_t port{80};                  //!< listening port
-    uint32_t workers{4};                //!< worker processes
-    int backlog{511};                   //!< listen backlog
-    DurationDistribution serviceTime;   //!< time per request
-    std::string steering{"hash"};       //!< "hash" or a built-in program name
-    Time shutdownTimeout{Seconds(10)};  //!< worker_shutdown_timeout
+    std::string host;                  //!< node id (count 1)
+    uint16_t port{80};                 //!< listening port
+    uint32_t workers{4};               //!< worker processes
+    int backlog{511};                  //!< listen backlog
+    DurationDistribution serviceTime;  //!< time per request
+    std::string steering{"hash"};      //!< "hash" or a built-in program name
+    Time shutdownTimeout{Seconds(10)}; //!< worker_shutdown_timeout
 };
 
 /// \ingroup reuseport-migration \brief The client population.
 struct ClientsSpec
 {
-    std::string hosts;            //!< node id (a group or a node)
-    double rate{0};               //!< connections per second, all hosts together
+    std::string hosts;              //!< node id (a group or a node)
+    double rate{0};                 //!< connections per second, all hosts together
     std::string arrival{"poisson"}; //!< "poisson" or "constant"
-    uint32_t requestBytes{200};   //!< request size
-    uint32_t responseBytes{4096}; //!< response size
-    Time timeout;                 //!< give up after (0: never)
-    Time start;                   //!< first arrival
-    Time stop;                    //!< last arrival (defaults to the duration)
+    uint32_t requestBytes{200};     //!< request size
+    uint32_t responseBytes{4096};   //!< response size
+    Time timeout;                   //!< give up after (0: never)
+    Time start;                     //!< first arrival
+    Time stop;                      //!< last arrival (defaults to the duration)
 };
 
 /// \ingroup reuseport-migration \brief One event of the timeline.
 struct EventSpec
 {
-    Time at;             //!< when
-    std::string action;  //!< what (reload, upgrade, close-listener, ...)
-    std::string path;    //!< JSON pointer, for errors found later
+    Time at;            //!< when
+    std::string action; //!< what (reload, upgrade, close-listener, ...)
+    std::string path;   //!< JSON pointer, for errors found later
 
     // reload, upgrade
-    std::string strategy{"close"};    //!< close, drain-steer, drain-count, migrate, handover
-    std::string policy{"hash"};       //!< hash, last-slot, or a program name
-    std::optional<uint32_t> workers;  //!< the new generation's worker count
-    bool listenChange{false};         //!< listen options change (reload)
+    std::string strategy{"close"};   //!< close, drain-steer, drain-count, migrate, handover
+    std::string policy{"hash"};      //!< hash, last-slot, or a program name
+    std::optional<uint32_t> workers; //!< the new generation's worker count
+    bool listenChange{false};        //!< listen options change (reload)
 
     // worker actions
-    uint32_t worker{0};  //!< worker index in the current generation
-    bool respawn{true};  //!< kill-worker: start a replacement
+    uint32_t worker{0}; //!< worker index in the current generation
+    bool respawn{true}; //!< kill-worker: start a replacement
 
     // set-sysctl
-    std::string name;    //!< sysctl short name
-    uint32_t value{0};   //!< its value
+    std::string name;  //!< sysctl short name
+    uint32_t value{0}; //!< its value
 
     // attach-program
-    std::string program;             //!< built-in program name
-    std::string attach{"select"};    //!< "select" or "select-or-migrate"
+    std::string program;                                     //!< built-in program name
+    std::string attach{"select"};                            //!< "select" or "select-or-migrate"
     std::vector<std::pair<std::string, std::string>> params; //!< ns-3 attribute, value text
 
     // drop-segments
-    std::string host;                           //!< node id whose interfaces drop, or ""
+    std::string host; //!< node id whose interfaces drop, or ""
     std::optional<std::pair<std::string, std::string>> link; //!< or the link between two ids
-    Time until;                                 //!< end of the window
-    uint8_t flagsSet{0};                        //!< TCP flags that must be set
-    uint8_t flagsClear{0};                      //!< TCP flags that must be clear
-    uint16_t port{0};                           //!< source or destination port (0: any)
+    Time until;                                              //!< end of the window
+    uint8_t flagsSet{0};                                     //!< TCP flags that must be set
+    uint8_t flagsClear{0};                                   //!< TCP flags that must be clear
+    uint16_t port{0}; //!< source or destination port (0: any)
 };
 
 /// \ingroup reuseport-migration \brief Optional outputs.
@@ -172,18 +172,18 @@ struct OutputSpec
  */
 struct Scenario
 {
-    std::string file;                        //!< the file it came from
-    std::string name;                        //!< results/<name>/
-    std::string description;                 //!< free text
-    uint32_t seed{1};                        //!< ns-3 run number
-    Time duration;                           //!< simulated time
-    std::string scheduler{"heap"};           //!< ns-3 scheduler
-    std::map<std::string, uint32_t> sysctl;  //!< sysctl short name -> value, at start
-    TopologySpec topology;                   //!< network
-    ServerSpec server;                       //!< server
-    ClientsSpec clients;                     //!< clients
-    std::vector<EventSpec> events;           //!< timeline, sorted by time (stable)
-    OutputSpec output;                       //!< optional outputs
+    std::string file;                       //!< the file it came from
+    std::string name;                       //!< results/<name>/
+    std::string description;                //!< free text
+    uint32_t seed{1};                       //!< ns-3 run number
+    Time duration;                          //!< simulated time
+    std::string scheduler{"heap"};          //!< ns-3 scheduler
+    std::map<std::string, uint32_t> sysctl; //!< sysctl short name -> value, at start
+    TopologySpec topology;                  //!< network
+    ServerSpec server;                      //!< server
+    ClientsSpec clients;                    //!< clients
+    std::vector<EventSpec> events;          //!< timeline, sorted by time (stable)
+    OutputSpec output;                      //!< optional outputs
 };
 
 /**
@@ -192,9 +192,9 @@ struct Scenario
  */
 struct ScenarioRun
 {
-    uint32_t index{0};                                   //!< 0-based, in sweep order
+    uint32_t index{0};                                       //!< 0-based, in sweep order
     std::vector<std::pair<std::string, std::string>> params; //!< swept key -> value as text
-    Scenario scenario;                                   //!< the scenario with the values set
+    Scenario scenario;                                       //!< the scenario with the values set
 };
 
 } // namespace ns3

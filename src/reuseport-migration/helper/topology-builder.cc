@@ -91,8 +91,8 @@ TopologyBuilder::Build(const Scenario& s)
         NetDeviceContainer all;
         for (uint32_t i = 0; i < many.GetN(); ++i)
         {
-            NetDeviceContainer d = a.GetN() > 1 ? p2p.Install(many.Get(i), one)
-                                                : p2p.Install(one, many.Get(i));
+            NetDeviceContainer d =
+                a.GetN() > 1 ? p2p.Install(many.Get(i), one) : p2p.Install(one, many.Get(i));
             addresses.Assign(d);
             addresses.NewNetwork();
             if (l.loss > 0)

@@ -24,10 +24,10 @@ namespace ns3
  */
 struct BuiltTopology
 {
-    std::map<std::string, NodeContainer> nodes;             //!< node id -> its hosts
+    std::map<std::string, NodeContainer> nodes;                //!< node id -> its hosts
     std::vector<std::pair<std::string, std::string>> linkEnds; //!< per link spec: the ends
-    std::vector<NetDeviceContainer> linkDevices;            //!< per link spec: all its devices
-    Ipv4Address serverAddress;                              //!< first address of the server
+    std::vector<NetDeviceContainer> linkDevices;               //!< per link spec: all its devices
+    Ipv4Address serverAddress;                                 //!< first address of the server
 };
 
 /**

@@ -5,6 +5,7 @@
 #include "ns3/client-load-generator.h"
 
 #include "ns3/abort.h"
+#include "ns3/boolean.h"
 #include "ns3/double.h"
 #include "ns3/inet-socket-address.h"
 #include "ns3/inet6-socket-address.h"
@@ -66,6 +67,12 @@ ClientLoadGenerator::GetTypeId()
                           TimeValue(Seconds(0)),
                           MakeTimeAccessor(&ClientLoadGenerator::m_timeout),
                           MakeTimeChecker(Seconds(0)))
+            .AddAttribute("KeepConnections",
+                          "Keep every connection for GetConnections(); otherwise only count "
+                          "the outcomes and free each connection when it ends (long runs).",
+                          BooleanValue(true),
+                          MakeBooleanAccessor(&ClientLoadGenerator::m_keepConnections),
+                          MakeBooleanChecker())
             .AddTraceSource("Outcome",
                             "A connection's outcome was decided.",
                             MakeTraceSourceAccessor(&ClientLoadGenerator::m_outcomeTrace),
@@ -103,7 +110,7 @@ ClientLoadGenerator::AssignStreams(int64_t stream)
 uint32_t
 ClientLoadGenerator::GetAttempts() const
 {
-    return static_cast<uint32_t>(m_connections.size());
+    return m_started;
 }
 
 uint32_t
@@ -137,6 +144,11 @@ ClientLoadGenerator::DoDispose()
     {
         connection->Dispose();
     }
+    for (auto& connection : m_pending)
+    {
+        connection->Dispose();
+    }
+    m_pending.clear();
     m_gap = nullptr;
     Application::DoDispose();
 }
@@ -213,8 +225,16 @@ ClientLoadGenerator::Arrive()
     connection->SetAttribute("ResponseBytes", UintegerValue(m_responseBytes));
     connection->SetAttribute("Timeout", TimeValue(m_timeout));
     connection->SetOutcomeCallback(MakeCallback(&ClientLoadGenerator::HandleOutcome, this));
-    m_connections.push_back(connection);
+    if (m_keepConnections)
+    {
+        m_connections.push_back(connection);
+    }
+    else
+    {
+        m_pending.insert(connection);
+    }
     ++m_arrivals;
+    ++m_started;
     connection->Start(GetNode(), m_remote);
 
     if (m_maxConnections == 0 || GetAttempts() < m_maxConnections)
@@ -229,6 +249,7 @@ ClientLoadGenerator::HandleOutcome(Ptr<ClientConnection> connection)
     NS_LOG_FUNCTION(this << connection);
     ++m_finished[static_cast<std::size_t>(connection->GetOutcome())];
     m_outcomeTrace(connection);
+    m_pending.erase(connection);
 }
 
 } // namespace ns3

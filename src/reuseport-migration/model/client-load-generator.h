@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -146,8 +147,11 @@ class ClientLoadGenerator : public Application
     Time m_firstArrival;                  //!< Time of the first arrival (constant arrivals)
     uint32_t m_arrivals;                  //!< Arrivals since the start
     EventId m_nextArrival;                //!< Next arrival
-    std::vector<Ptr<ClientConnection>> m_connections;           //!< Connections started
-    std::array<uint32_t, 5> m_finished;                         //!< Finished count per outcome
+    std::vector<Ptr<ClientConnection>> m_connections; //!< Connections started
+    std::set<Ptr<ClientConnection>> m_pending;        //!< Unfinished, when connections are not kept
+    bool m_keepConnections;                           //!< Keep finished connections
+    uint32_t m_started{0};                            //!< Connections started
+    std::array<uint32_t, 5> m_finished;               //!< Finished count per outcome
     TracedCallback<Ptr<const ClientConnection>> m_outcomeTrace; //!< "Outcome" trace
 };
 

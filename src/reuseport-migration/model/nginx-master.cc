@@ -187,8 +187,7 @@ NginxMaster::OpenListener(uint32_t index)
 {
     Ptr<ReuseportListener> l = m_stack->CreateListener();
     l->Bind(InetSocketAddress(Ipv4Address::GetAny(), m_port));
-    NS_ABORT_MSG_IF(l->Listen(m_backlog) != 0,
-                    "NginxMaster: cannot listen on port " << m_port);
+    NS_ABORT_MSG_IF(l->Listen(m_backlog) != 0, "NginxMaster: cannot listen on port " << m_port);
     Label(l, index);
     return l;
 }
@@ -280,8 +279,8 @@ NginxMaster::RunProgram(ReuseportContext& ctx)
         }
         if (!candidates.empty())
         {
-            chosen = candidates[ReciprocalScale(ctx.hash,
-                                                static_cast<uint32_t>(candidates.size()))];
+            chosen =
+                candidates[ReciprocalScale(ctx.hash, static_cast<uint32_t>(candidates.size()))];
             ctx.SelectListener(chosen);
         }
     }

@@ -137,11 +137,11 @@ class NginxMaster : public Application
     /// One restart: from the signal to the last old socket closed.
     struct Restart
     {
-        Time start;              //!< the reload signal
-        Time end;                //!< the last retired socket closed (start if none)
-        bool done{false};        //!< every retired socket closed
-        uint32_t retired{0};     //!< sockets retired (closed or drained)
-        std::string strategy;    //!< the strategy used
+        Time start;           //!< the reload signal
+        Time end;             //!< the last retired socket closed (start if none)
+        bool done{false};     //!< every retired socket closed
+        uint32_t retired{0};  //!< sockets retired (closed or drained)
+        std::string strategy; //!< the strategy used
     };
 
     /// \return the restarts so far
@@ -212,9 +212,9 @@ class NginxMaster : public Application
      * \param sockets the sockets with their old workers
      * \param options the reload
      */
-    void RetireSockets(const std::vector<std::pair<Ptr<ReuseportListener>, Ptr<WorkerApplication>>>&
-                           sockets,
-                       const ReloadOptions& options);
+    void RetireSockets(
+        const std::vector<std::pair<Ptr<ReuseportListener>, Ptr<WorkerApplication>>>& sockets,
+        const ReloadOptions& options);
 
     /// \brief Check the draining sockets; close those that are done.
     void PollDrains();
@@ -231,34 +231,34 @@ class NginxMaster : public Application
     /// \return the group of the current sockets, or null
     Ptr<ReuseportGroup> GetGroup() const;
 
-    Ptr<ReuseportStack> m_stack;                    //!< the node's kernel
-    uint16_t m_port;                                //!< listening port
-    uint32_t m_workers;                             //!< workers at start
-    int m_backlog;                                  //!< listen backlog
-    std::string m_serviceTime;                      //!< worker service time (RV string)
-    uint32_t m_requestBytes;                        //!< request size
-    uint32_t m_responseBytes;                       //!< response size
-    Time m_shutdownTimeout;                         //!< worker_shutdown_timeout
-    std::string m_steering;                         //!< "hash" or a built-in program name
-    bool m_countSteering;                           //!< count steered SYNs from the start
-    Time m_drainPoll;                               //!< how often drains are checked
-    int64_t m_streamBase;                           //!< random streams of the workers
+    Ptr<ReuseportStack> m_stack; //!< the node's kernel
+    uint16_t m_port;             //!< listening port
+    uint32_t m_workers;          //!< workers at start
+    int m_backlog;               //!< listen backlog
+    std::string m_serviceTime;   //!< worker service time (RV string)
+    uint32_t m_requestBytes;     //!< request size
+    uint32_t m_responseBytes;    //!< response size
+    Time m_shutdownTimeout;      //!< worker_shutdown_timeout
+    std::string m_steering;      //!< "hash" or a built-in program name
+    bool m_countSteering;        //!< count steered SYNs from the start
+    Time m_drainPoll;            //!< how often drains are checked
+    int64_t m_streamBase;        //!< random streams of the workers
 
-    uint32_t m_generation{1};                       //!< current generation
-    uint32_t m_master{1};                           //!< master instance (upgrades)
-    std::vector<Ptr<ReuseportListener>> m_sockets;  //!< current sockets by worker index
-    std::vector<Ptr<WorkerApplication>> m_current;  //!< current workers by index
-    std::vector<Ptr<WorkerApplication>> m_all;      //!< every worker
-    std::vector<Retiring> m_retiring;               //!< sockets on their way out
-    std::vector<Restart> m_restarts;                //!< restarts
-    EventId m_pollEvent;                            //!< next drain check
-    EventId m_deadlineEvent;                        //!< drain deadline
-    Ptr<CallbackReuseportProgram> m_program;        //!< the master's program
-    bool m_userProgram{false};                      //!< a user program replaced it
-    Ptr<ReuseportProgram> m_steeringProgram;        //!< built-in steering, if any
-    Ptr<ReuseportProgram> m_migrationProgram;       //!< migrate policy program, if any
-    std::set<uint32_t> m_excluded;                  //!< listener ids steered around
-    std::map<uint32_t, uint64_t> m_steered;         //!< SYNs steered, by listener id
+    uint32_t m_generation{1};                                   //!< current generation
+    uint32_t m_master{1};                                       //!< master instance (upgrades)
+    std::vector<Ptr<ReuseportListener>> m_sockets;              //!< current sockets by worker index
+    std::vector<Ptr<WorkerApplication>> m_current;              //!< current workers by index
+    std::vector<Ptr<WorkerApplication>> m_all;                  //!< every worker
+    std::vector<Retiring> m_retiring;                           //!< sockets on their way out
+    std::vector<Restart> m_restarts;                            //!< restarts
+    EventId m_pollEvent;                                        //!< next drain check
+    EventId m_deadlineEvent;                                    //!< drain deadline
+    Ptr<CallbackReuseportProgram> m_program;                    //!< the master's program
+    bool m_userProgram{false};                                  //!< a user program replaced it
+    Ptr<ReuseportProgram> m_steeringProgram;                    //!< built-in steering, if any
+    Ptr<ReuseportProgram> m_migrationProgram;                   //!< migrate policy program, if any
+    std::set<uint32_t> m_excluded;                              //!< listener ids steered around
+    std::map<uint32_t, uint64_t> m_steered;                     //!< SYNs steered, by listener id
     TracedCallback<uint32_t, const std::string&> m_reloadTrace; //!< reloads
 };
 

@@ -9,10 +9,9 @@
 #include "ns3/scenario-loader.h"
 #include "ns3/scenario-runner.h"
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <sstream>
 
 namespace ns3
