@@ -116,16 +116,11 @@ Run(const Setup& s, bool migrate)
     Result r;
     stack->TraceConnectWithoutContext(
         "Migration",
-        Callback<void,
-                 const FourTuple&,
-                 MigrationPoint,
-                 Ptr<const ReuseportListener>,
-                 Ptr<const ReuseportListener>,
-                 MigrationResult>([&r](const FourTuple&,
-                                       MigrationPoint point,
-                                       Ptr<const ReuseportListener>,
-                                       Ptr<const ReuseportListener> to,
-                                       MigrationResult result) {
+        ReuseportStack::MigrationCallback([&r](const FourTuple&,
+                                               MigrationPoint point,
+                                               Ptr<const ReuseportListener>,
+                                               Ptr<const ReuseportListener> to,
+                                               MigrationResult result) {
             if (result == MigrationResult::SUCCESS)
             {
                 r.migrated[point]++;

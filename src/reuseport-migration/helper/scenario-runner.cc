@@ -194,16 +194,11 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
     // Observers of the kernel model.
     stack->TraceConnectWithoutContext(
         "Migration",
-        Callback<void,
-                 const FourTuple&,
-                 MigrationPoint,
-                 Ptr<const ReuseportListener>,
-                 Ptr<const ReuseportListener>,
-                 MigrationResult>([collector](const FourTuple&,
-                                              MigrationPoint,
-                                              Ptr<const ReuseportListener> from,
-                                              Ptr<const ReuseportListener> to,
-                                              MigrationResult r) {
+        ReuseportStack::MigrationCallback([collector](const FourTuple&,
+                                                      MigrationPoint,
+                                                      Ptr<const ReuseportListener> from,
+                                                      Ptr<const ReuseportListener> to,
+                                                      MigrationResult r) {
             if (r == MigrationResult::SUCCESS)
             {
                 collector->migrations++;

@@ -223,6 +223,14 @@ class ReuseportStack : public Object
                                             Ptr<const ReuseportListener> to,
                                             MigrationResult result);
 
+    /// The "Migration" trace source's signature as a Callback, e.g. to connect a lambda.
+    using MigrationCallback = Callback<void,
+                                       const FourTuple&,
+                                       MigrationPoint,
+                                       Ptr<const ReuseportListener>,
+                                       Ptr<const ReuseportListener>,
+                                       MigrationResult>;
+
   protected:
     void DoDispose() override;
     void NotifyNewAggregate() override;
