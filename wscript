@@ -128,13 +128,13 @@ def bench(ctx):
     p = ctx.parser("Runs the same short-connection workload against a stock ns-3 listening "
                    "socket and against the model at 1k, 10k and 100k connections, then "
                    "memory per pending request and per queued child and the cost of closing "
-                   "a listener. Takes about 20 minutes, most of it stock ns-3 at 100k. "
+                   "a listener. Takes 20 to 40 minutes, most of it stock ns-3 at 100k. "
                    "Prints tables; compare ratios within one run. Other "
                    "arguments go to reuseport-bench (e.g. --tables=schedulers, "
                    "--sizes=1000,10000).")
     p.add_argument("--full", action="store_true",
                    help="also 1M connections (the model only: stock ns-3 would take hours) "
-                        "and 1M pending requests, about 12 minutes more")
+                        "and 1M pending requests, about 15 minutes more")
     opts, rest = p.parse_known_args(ctx.args)
     _ensure_built(ctx)
     program = _programs(ctx).get("reuseport-bench")
