@@ -56,13 +56,14 @@ StatusBytes(const std::string& field)
     return 0;
 }
 
+bool g_fork = true; //!< measure in child processes
+
 /**
  * \brief Run f in a child process and return the numbers it reports (a whitespace-separated
  * line written to a pipe), so that each measurement has a fresh process.
  * \param f the measurement
  * \return its numbers
  */
-bool g_fork = true; //!< measure in child processes
 
 std::vector<double>
 InChild(const std::function<std::vector<double>()>& f)

@@ -110,7 +110,7 @@ ClientLoadGenerator::AssignStreams(int64_t stream)
 uint32_t
 ClientLoadGenerator::GetAttempts() const
 {
-    return m_started;
+    return m_arrivals;
 }
 
 uint32_t
@@ -234,7 +234,6 @@ ClientLoadGenerator::Arrive()
         m_pending.insert(connection);
     }
     ++m_arrivals;
-    ++m_started;
     connection->Start(GetNode(), m_remote);
 
     if (m_maxConnections == 0 || GetAttempts() < m_maxConnections)

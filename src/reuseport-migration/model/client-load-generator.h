@@ -147,10 +147,9 @@ class ClientLoadGenerator : public Application
     Time m_firstArrival;                  //!< Time of the first arrival (constant arrivals)
     uint32_t m_arrivals;                  //!< Arrivals since the start
     EventId m_nextArrival;                //!< Next arrival
-    std::vector<Ptr<ClientConnection>> m_connections; //!< Connections started
+    std::vector<Ptr<ClientConnection>> m_connections; //!< Connections, when kept
     std::set<Ptr<ClientConnection>> m_pending;        //!< Unfinished, when connections are not kept
     bool m_keepConnections;                           //!< Keep finished connections
-    uint32_t m_started{0};                            //!< Connections started
     std::array<uint32_t, 5> m_finished;               //!< Finished count per outcome
     TracedCallback<Ptr<const ClientConnection>> m_outcomeTrace; //!< "Outcome" trace
 };
