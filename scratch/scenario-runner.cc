@@ -5,8 +5,11 @@
 // Runs a scenario file: every run of its sweep (or one), then writes the result files.
 //
 //   scenario-runner FILE [--out=DIR] [--run=K] [--merge] [--list] [--progress]
+//                        [--max-wall=DURATION]
 //
-// Exit status: 0 done; 2 invalid scenario; 3 a run broke conservation; 1 anything else.
+// Exit status: 0 done; 2 invalid scenario; 3 a run broke conservation; 4 a run went over
+// its wall-clock budget (nothing written); 1 anything else (an event that could not be
+// applied, naming its JSON path, among them).
 
 #include "ns3/scenario-runner.h"
 
@@ -14,9 +17,17 @@
 #include "ns3/scenario-loader.h"
 #include "ns3/topology-builder.h"
 
+#include "ns3/nstime.h"
+
+#include <chrono>
+#include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <set>
 #include <string>
+#include <sys/time.h>
+#include <unistd.h>
 
 using namespace ns3;
 
@@ -27,12 +38,39 @@ int
 Usage(std::ostream& os, int status)
 {
     os << "usage: scenario-runner FILE [--out=DIR] [--run=K] [--merge] [--list] [--progress]\n"
+          "                       [--max-wall=DURATION]\n"
           "  --out=DIR    results directory (default: results)\n"
           "  --run=K      run only run K, writing its part under DIR/<name>/.runs/K/\n"
           "  --merge      combine the parts into the result files\n"
           "  --list       check the file and print its runs\n"
-          "  --progress   print 'progress K FRACTION' lines on standard error\n";
+          "  --progress   print 'progress K FRACTION' lines on standard error (without it,\n"
+          "               runs longer than 10 s of wall time report their simulated time)\n"
+          "  --max-wall=DURATION  stop a run that takes longer than this wall-clock time\n"
+          "               (e.g. 10min; default: the scenario's max_wall, else none): exit 4,\n"
+          "               no result written\n";
     return status;
+}
+
+/// What the wall-clock alarm prints: it runs in a signal handler, so it is prepared.
+char g_budgetMessage[1024];
+
+/// \brief SIGALRM: the run is over its budget. Only async-signal-safe calls here.
+void
+OverBudget(int)
+{
+    ssize_t ignored = ::write(STDERR_FILENO, g_budgetMessage, std::strlen(g_budgetMessage));
+    (void)ignored;
+    ::_exit(4);
+}
+
+/// \brief Arm (or, with 0, disarm) the wall-clock budget of one run.
+void
+ArmBudget(double seconds)
+{
+    struct itimerval t = {};
+    t.it_value.tv_sec = static_cast<time_t>(seconds);
+    t.it_value.tv_usec = static_cast<suseconds_t>((seconds - t.it_value.tv_sec) * 1e6);
+    ::setitimer(ITIMER_REAL, &t, nullptr);
 }
 
 /// "key=value,..." of a run's swept parameters.
@@ -58,6 +96,7 @@ main(int argc, char* argv[])
     bool merge = false;
     bool list = false;
     bool progress = false;
+    std::string maxWall;
     for (int i = 1; i < argc; ++i)
     {
         std::string a = argv[i];
@@ -93,6 +132,10 @@ main(int argc, char* argv[])
         {
             progress = true;
         }
+        else if (a.rfind("--max-wall=", 0) == 0)
+        {
+            maxWall = a.substr(11);
+        }
         else if (a.rfind("--", 0) == 0 || !file.empty())
         {
             std::cerr << "scenario-runner: unexpected argument " << a << "\n";
@@ -124,6 +167,32 @@ main(int argc, char* argv[])
     }
     const Scenario& first = runs.front().scenario;
     std::string dir = (std::filesystem::path(out) / first.name).string();
+    {
+        std::set<std::string> said;
+        for (const auto& r : runs)
+        {
+            for (const auto& w : r.scenario.warnings)
+            {
+                if (said.insert(w).second)
+                {
+                    std::cerr << file << ": warning: " << w << "\n";
+                }
+            }
+        }
+    }
+    Time budget;
+    if (!maxWall.empty())
+    {
+        try
+        {
+            budget = ScenarioLoader::ParseDuration(maxWall);
+        }
+        catch (const std::invalid_argument& e)
+        {
+            std::cerr << "scenario-runner: --max-wall: " << e.what() << "\n";
+            return 1;
+        }
+    }
 
     try
     {
@@ -160,14 +229,52 @@ main(int argc, char* argv[])
             std::filesystem::create_directories(part);
             ScenarioRunner::Options options;
             options.pcapDir = part;
+            uint32_t k = r.index;
             if (progress)
             {
-                uint32_t k = r.index;
                 options.progress = [k](double f) {
                     std::cerr << "progress " << k << " " << f << std::endl;
                 };
             }
+            else
+            {
+                // Long runs say where they are, at most every 10 s.
+                auto began = std::chrono::steady_clock::now();
+                auto last = began;
+                Time duration = r.scenario.duration;
+                options.progress = [k, began, last, duration](double f) mutable {
+                    auto now = std::chrono::steady_clock::now();
+                    if (now - last < std::chrono::seconds(10))
+                    {
+                        return;
+                    }
+                    last = now;
+                    double wall = std::chrono::duration<double>(now - began).count();
+                    std::fprintf(stderr,
+                                 "run %u: %.1f s of %.1f s simulated (%.0f%%), %.0f s wall\n",
+                                 k,
+                                 f * duration.GetSeconds(),
+                                 duration.GetSeconds(),
+                                 f * 100,
+                                 wall);
+                };
+            }
+            Time runBudget = budget.IsStrictlyPositive() ? budget : r.scenario.maxWall;
+            if (runBudget.IsStrictlyPositive())
+            {
+                std::snprintf(g_budgetMessage,
+                              sizeof(g_budgetMessage),
+                              "%s: run %u: stopped: over the wall-clock budget of %.3g s "
+                              "(%s); no result was written\n",
+                              file.c_str(),
+                              k,
+                              runBudget.GetSeconds(),
+                              budget.IsStrictlyPositive() ? "--max-wall" : "max_wall");
+                std::signal(SIGALRM, OverBudget);
+                ArmBudget(runBudget.GetSeconds());
+            }
             RunResult result = ScenarioRunner::Run(r, options);
+            ArmBudget(0);
             if (!result.conserved)
             {
                 std::cerr << file << ": run " << r.index << " (" << Params(r)
@@ -182,6 +289,11 @@ main(int argc, char* argv[])
         {
             ResultFiles::Merge(dir, static_cast<uint32_t>(runs.size()), first.output.connections);
         }
+    }
+    catch (const ScenarioRunError& e)
+    {
+        std::cerr << e.what() << "\n";
+        return 1;
     }
     catch (const ScenarioError& e)
     {

@@ -4,6 +4,10 @@
 
 #include "result-files.h"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -142,22 +146,33 @@ ResultFiles::Merge(const std::string& dir, uint32_t runs, bool connections)
         }
     }
     dot += "}\n";
-    WriteAtomically((base / "summary.csv").string(), summary);
-    WriteAtomically((base / "timeseries.csv").string(), timeseries);
-    WriteAtomically((base / "migrations.dot").string(), dot);
+
+    // The new set is written into a folder of its own, which then takes the old one's
+    // place in one rename: a reader (or a kill) sees the old set or the new one, never a mix.
+    fs::path fresh = base.parent_path() / ("." + base.filename().string() + ".merging");
+    fs::remove_all(fresh);
+    fs::create_directories(fresh);
+    WriteAtomically((fresh / "summary.csv").string(), summary);
+    WriteAtomically((fresh / "timeseries.csv").string(), timeseries);
+    WriteAtomically((fresh / "migrations.dot").string(), dot);
     if (connections)
     {
-        WriteAtomically((base / "connections.csv").string(), conns);
+        WriteAtomically((fresh / "connections.csv").string(), conns);
     }
     if (!pcaps.empty())
     {
-        fs::create_directories(base / "pcap");
+        fs::create_directories(fresh / "pcap");
         for (const auto& p : pcaps)
         {
-            fs::rename(p, base / "pcap" / p.filename());
+            fs::rename(p, fresh / "pcap" / p.filename());
         }
     }
-    fs::remove_all(base / ".runs");
+    if (::renameat2(AT_FDCWD, fresh.c_str(), AT_FDCWD, base.c_str(), RENAME_EXCHANGE) != 0)
+    {
+        throw std::runtime_error("cannot put " + fresh.string() + " in place of " +
+                                 base.string() + ": " + std::strerror(errno));
+    }
+    fs::remove_all(fresh); // now the old set, with the parts
 }
 
 } // namespace ns3

@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -13,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
+#include <sstream>
 
 namespace ns3
 {
@@ -38,7 +42,8 @@ TopKeys()
                            "clients",
                            "events",
                            "sweep",
-                           "output"};
+                           "output",
+                           "max_wall"};
     return keys;
 }
 
@@ -504,6 +509,9 @@ const int64_t U32_MAX = std::numeric_limits<uint32_t>::max(); //!< largest uint3
 const IntRange POSITIVE_U32{1, U32_MAX, false};               //!< integer >= 1
 const IntRange NON_NEGATIVE_U32{0, U32_MAX, false};           //!< integer >= 0
 const IntRange PORT{1, 65535, true};                          //!< TCP port
+/// Workers of a generation: each has a socket, and a reuseport group holds at most
+/// 32768 listening sockets.
+const IntRange WORKERS{1, ScenarioLoader::MAX_GROUP_SOCKETS, true};
 
 /// Outcome of ScaleDecimal().
 enum class Scaled
@@ -839,6 +847,62 @@ ValueText(const Json& v)
 }
 
 /**
+ * \brief Read a scenario file: only a regular file, and at most MAX_FILE_BYTES of it, so
+ * that a device or a FIFO named by mistake is refused instead of read forever.
+ * \param file the file
+ * \return its content
+ */
+std::string
+ReadRegularFile(const std::string& file)
+{
+    auto fail = [&file](const std::string& why) {
+        throw ScenarioError(file, "", "cannot read the file: " + why);
+    };
+    // O_NONBLOCK: opening a FIFO must not wait for a writer.
+    int fd = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+    {
+        fail(std::strerror(errno));
+    }
+    struct stat st;
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+    {
+        ::close(fd);
+        fail("not a regular file");
+    }
+    const uint64_t limit = ScenarioLoader::MAX_FILE_BYTES;
+    std::string text;
+    char buffer[65536];
+    while (true)
+    {
+        ssize_t n = ::read(fd, buffer, sizeof(buffer));
+        if (n < 0 && errno == EINTR)
+        {
+            continue;
+        }
+        if (n < 0)
+        {
+            int error = errno;
+            ::close(fd);
+            fail(std::strerror(error));
+        }
+        if (n == 0)
+        {
+            break;
+        }
+        text.append(buffer, static_cast<size_t>(n));
+        if (text.size() > limit)
+        {
+            ::close(fd);
+            fail("larger than " + std::to_string(limit / (1024 * 1024)) +
+                 " MiB (a scenario is a few KiB)");
+        }
+    }
+    ::close(fd);
+    return text;
+}
+
+/**
  * \brief Checks one document and converts it. One instance per document.
  */
 class Checker
@@ -855,6 +919,15 @@ class Checker
      * \return the scenario
      */
     Scenario Parse(const Json& doc);
+
+    /**
+     * \param text a duration such as "10min"
+     * \return it, which must be > 0
+     */
+    Time PositiveDuration(const std::string& text) const
+    {
+        return Duration(Json(text), "", true);
+    }
 
   private:
     /**
@@ -1195,6 +1268,14 @@ class Checker
     void ParseOutput(const Json& doc, Scenario& s) const;
 
     /**
+     * \brief Refuse what cannot be run in memory or within the kernel's limits, and warn
+     * about what is legal but costly.
+     * \param doc the document
+     * \param s the scenario, parsed; its warnings are filled
+     */
+    void CheckScale(const Json& doc, Scenario& s) const;
+
+    /**
      * \brief Check the sweep's shape and parameter names (its values are checked by
      * Expand, run by run).
      * \param doc the document
@@ -1219,6 +1300,14 @@ Checker::Parse(const Json& doc)
 
     static const std::regex nameRe("[a-z0-9][a-z0-9_-]*");
     s.name = Matching(doc.at("name"), "/name", nameRe, "a name matching [a-z0-9][a-z0-9_-]*");
+    if (s.name.size() > ScenarioLoader::MAX_NAME_LENGTH)
+    {
+        // It names a directory, and file names have a length limit.
+        Expect("/name",
+               "a name of at most " + std::to_string(ScenarioLoader::MAX_NAME_LENGTH) +
+                   " characters",
+               doc.at("name"));
+    }
     if (const Json* v = Find(doc, "description"))
     {
         s.description = String(*v, "/description", "a string");
@@ -1239,6 +1328,11 @@ Checker::Parse(const Json& doc)
     ParseClients(doc, s);
     ParseEvents(doc, s);
     ParseOutput(doc, s);
+    if (const Json* v = Find(doc, "max_wall"))
+    {
+        s.maxWall = Duration(*v, "/max_wall", true);
+    }
+    CheckScale(doc, s);
     CheckSweep(doc, s);
     return s;
 }
@@ -1371,7 +1465,7 @@ Checker::ParseServer(const Json& doc, Scenario& s) const
     }
     if (const Json* x = Find(v, "workers"))
     {
-        server.workers = static_cast<uint32_t>(Integer(*x, path + "/workers", POSITIVE_U32));
+        server.workers = static_cast<uint32_t>(Integer(*x, path + "/workers", WORKERS));
     }
     if (const Json* x = Find(v, "backlog"))
     {
@@ -1448,6 +1542,15 @@ Checker::ParseClients(const Json& doc, Scenario& s) const
         Expect(path + "/hosts", "a node other than the server host", v.at("hosts"));
     }
     c.rate = Positive(v.at("rate"), path + "/rate");
+    if (c.rate < ScenarioLoader::MIN_RATE || c.rate > ScenarioLoader::MAX_RATE)
+    {
+        // Below, arrivals are further apart than ns-3's time can count per host; above,
+        // they would fall on the same nanosecond.
+        std::ostringstream os;
+        os << "a rate between " << ScenarioLoader::MIN_RATE << " and " << ScenarioLoader::MAX_RATE
+           << " connections per second";
+        Expect(path + "/rate", os.str(), v.at("rate"));
+    }
     if (const Json* x = Find(v, "arrival"))
     {
         c.arrival = Enum(*x, path + "/arrival", {"poisson", "constant"});
@@ -1482,10 +1585,14 @@ Checker::ParseClients(const Json& doc, Scenario& s) const
     }
     if (c.start >= c.stop)
     {
-        Expect(path + "/start",
-               stop ? "a time before stop (" + Dump(*stop) + ")"
-                    : "a time before the end of the run (" + Dump(duration) + ")",
-               v.at("start"));
+        if (const Json* start = Find(v, "start"))
+        {
+            Expect(path + "/start",
+                   stop ? "a time before stop (" + Dump(*stop) + ")"
+                        : "a time before the end of the run (" + Dump(duration) + ")",
+                   *start);
+        }
+        Expect(path + "/stop", "a time after start (0s when not given)", *stop);
     }
 }
 
@@ -1509,20 +1616,85 @@ Checker::ParseEvents(const Json& doc, Scenario& s) const
         return a.at < b.at;
     });
 
-    // A worker index names a worker of the generation current at the event's time.
-    uint32_t workers = s.server.workers;
+    // A worker index names a worker of the generation current at the event's time, whose
+    // worker and socket must still be there for the event to act on.
+    struct Slot
+    {
+        bool alive{true};      //!< the worker runs
+        char socket{'L'};      //!< 'L' listening, 'S' shut down, 'C' closed
+        std::string changedBy; //!< the event that last changed it
+    };
+    std::vector<Slot> slots(s.server.workers);
+    auto by = [](const Slot& slot) {
+        return slot.changedBy.empty() ? std::string() : " by " + slot.changedBy;
+    };
     for (const auto& e : s.events)
     {
-        if ((e.action == "reload" || e.action == "upgrade") && e.workers)
+        if (e.action == "reload" || e.action == "upgrade")
         {
-            workers = *e.workers;
+            // A new generation: inherited or new sockets, all listening, all with a worker.
+            slots.assign(e.workers.value_or(static_cast<uint32_t>(slots.size())), Slot{});
+            continue;
         }
-        else if (Contains(FindAction(e.action)->keys, "worker") && e.worker >= workers)
+        if (e.action == "attach-program" &&
+            std::none_of(slots.begin(), slots.end(), [](const Slot& x) {
+                return x.socket == 'L';
+            }))
         {
-            Fail(e.path + "/worker",
-                 "expected a worker index < " + std::to_string(workers) +
+            Fail(e.path, "expected a listening socket to attach the program through, but "
+                         "every socket of the current generation is closed or shut down");
+        }
+        if (!Contains(FindAction(e.action)->keys, "worker"))
+        {
+            continue;
+        }
+        const std::string p = e.path + "/worker";
+        if (e.worker >= slots.size())
+        {
+            Fail(p,
+                 "expected a worker index < " + std::to_string(slots.size()) +
                      " (the workers of the current generation), got " + std::to_string(e.worker));
         }
+        Slot& slot = slots[e.worker];
+        const std::string w = "worker " + std::to_string(e.worker);
+        if ((e.action == "stall-worker" || e.action == "resume-worker" ||
+             e.action == "kill-worker") &&
+            !slot.alive)
+        {
+            Fail(p, "expected a running worker, but " + w + " was killed without a respawn" + by(slot));
+        }
+        if (e.action == "close-listener" && slot.socket == 'C')
+        {
+            Fail(p, "expected an open socket, but " + w + "'s socket was closed" + by(slot));
+        }
+        if (e.action == "shutdown-listener" && slot.socket != 'L')
+        {
+            Fail(p,
+                 "expected a listening socket, but " + w + "'s socket was " +
+                     (slot.socket == 'C' ? "closed" : "shut down") + by(slot));
+        }
+        if (e.action == "close-listener")
+        {
+            slot.socket = 'C';
+        }
+        else if (e.action == "shutdown-listener")
+        {
+            slot.socket = 'S';
+        }
+        else if (e.action == "listen")
+        {
+            slot.socket = 'L';
+        }
+        else if (e.action == "kill-worker" && !e.respawn)
+        {
+            slot.alive = false;
+            slot.socket = 'C';
+        }
+        else
+        {
+            continue;
+        }
+        slot.changedBy = e.path;
     }
 }
 
@@ -1584,7 +1756,7 @@ Checker::ParseEvent(const Json& doc, const Json& v, const std::string& path) con
     }
     if (auto [x, p] = get("workers"); x)
     {
-        e.workers = static_cast<uint32_t>(Integer(*x, p, POSITIVE_U32));
+        e.workers = static_cast<uint32_t>(Integer(*x, p, WORKERS));
     }
     if (auto [x, p] = get("listen_change"); x)
     {
@@ -1740,6 +1912,108 @@ Checker::ParseOutput(const Json& doc, Scenario& s) const
 }
 
 void
+Checker::CheckScale(const Json& doc, Scenario& s) const
+{
+    // Sockets listening at once: each reload opens its new sockets while the ones it
+    // drains go on listening until they are empty or the shutdown timeout.
+    struct Draining
+    {
+        Time until;     //!< latest close
+        uint64_t count; //!< sockets
+    };
+    std::vector<Draining> draining;
+    uint64_t current = s.server.workers;
+    for (const auto& e : s.events)
+    {
+        if (e.action != "reload" && e.action != "upgrade")
+        {
+            continue;
+        }
+        uint64_t next = e.workers.value_or(static_cast<uint32_t>(current));
+        bool replaceAll = e.listenChange || e.action == "upgrade";
+        bool handover = e.strategy == "handover";
+        uint64_t retired = handover ? 0 : replaceAll ? current : current - std::min(current, next);
+        uint64_t kept = handover ? std::max(current, next) : next;
+        if (e.strategy == "drain-steer" || e.strategy == "drain-count")
+        {
+            draining.push_back({e.at + s.server.shutdownTimeout, retired});
+        }
+        uint64_t total = kept;
+        for (const auto& d : draining)
+        {
+            total += d.until > e.at ? d.count : 0;
+        }
+        if (total > ScenarioLoader::MAX_GROUP_SOCKETS)
+        {
+            Fail(e.path,
+                 "expected at most " + std::to_string(ScenarioLoader::MAX_GROUP_SOCKETS) +
+                     " sockets listening at once (a reuseport group's limit), but this " +
+                     e.action + " would have " + std::to_string(total) +
+                     " (the new generation's and those still draining)");
+        }
+        current = next;
+    }
+
+    // Samples of timeseries.csv, all kept in memory until the run ends.
+    const std::string intervalPath =
+        Find(doc, "output") && Find(doc.at("output"), "timeseries_interval")
+            ? "/output/timeseries_interval"
+            : "/duration";
+    double samples = s.duration.GetSeconds() / s.output.timeseriesInterval.GetSeconds();
+    if (samples > ScenarioLoader::MAX_SAMPLES)
+    {
+        // The shortest interval allowed, in the scenario's own units.
+        int64_t ns = (s.duration.GetNanoSeconds() + static_cast<int64_t>(ScenarioLoader::MAX_SAMPLES) - 1) /
+                     static_cast<int64_t>(ScenarioLoader::MAX_SAMPLES);
+        std::string interval = std::to_string(ns) + "ns";
+        for (auto [unit, name] : {std::pair<int64_t, const char*>{1000000000, "s"},
+                                  {1000000, "ms"},
+                                  {1000, "us"}})
+        {
+            if (ns >= unit && ns % unit == 0)
+            {
+                interval = std::to_string(ns / unit) + name;
+                break;
+            }
+        }
+        std::ostringstream os;
+        os << "expected at most " << static_cast<uint64_t>(ScenarioLoader::MAX_SAMPLES)
+           << " timeseries samples (duration / output.timeseries_interval), got "
+           << static_cast<uint64_t>(samples) << "; sample every " << interval << " or more";
+        Fail(intervalPath, os.str());
+    }
+    if (samples > ScenarioLoader::WARN_SAMPLES)
+    {
+        std::ostringstream os;
+        os << intervalPath << ": " << static_cast<uint64_t>(samples)
+           << " timeseries samples per run, each with a row per listener";
+        s.warnings.push_back(os.str());
+    }
+
+    // Connection records, all kept until the run ends.
+    double attempts = s.clients.rate * (s.clients.stop - s.clients.start).GetSeconds();
+    if (attempts > ScenarioLoader::MAX_ATTEMPTS)
+    {
+        std::ostringstream os;
+        os << "expected at most " << static_cast<uint64_t>(ScenarioLoader::MAX_ATTEMPTS)
+           << " connections per run (rate times the arrival window), got about "
+           << static_cast<uint64_t>(attempts);
+        Fail("/clients/rate", os.str());
+    }
+    if (attempts > ScenarioLoader::WARN_ATTEMPTS)
+    {
+        std::ostringstream os;
+        os << "/clients/rate: about " << static_cast<uint64_t>(attempts)
+           << " connections per run; expect minutes of CPU and GiBs of memory per run";
+        s.warnings.push_back(os.str());
+    }
+    if (s.events.size() > ScenarioLoader::WARN_EVENTS)
+    {
+        s.warnings.push_back("/events: " + std::to_string(s.events.size()) + " events");
+    }
+}
+
+void
 Checker::CheckSweep(const Json& doc, const Scenario& s) const
 {
     const Json* v = Find(doc, "sweep");
@@ -1845,24 +2119,7 @@ ScenarioLoader::Parse(const nlohmann::ordered_json& doc, const std::string& file
 nlohmann::ordered_json
 ScenarioLoader::ReadDocument(const std::string& file)
 {
-    std::FILE* f = std::fopen(file.c_str(), "rb");
-    if (!f)
-    {
-        throw ScenarioError(file, "", std::string("cannot read the file: ") + std::strerror(errno));
-    }
-    std::string text;
-    char buffer[65536];
-    size_t n;
-    while ((n = std::fread(buffer, 1, sizeof(buffer), f)) > 0)
-    {
-        text.append(buffer, n);
-    }
-    int error = std::ferror(f) ? errno : 0;
-    std::fclose(f);
-    if (error != 0)
-    {
-        throw ScenarioError(file, "", std::string("cannot read the file: ") + std::strerror(error));
-    }
+    std::string text = ReadRegularFile(file);
 
     // JSON parsers keep one value of a key given twice; a scenario must not hide a value.
     struct Frame
@@ -1882,15 +2139,30 @@ ScenarioLoader::ReadDocument(const std::string& file)
             ++frames.back().index;
         }
     };
+    auto here = [&frames]() {
+        std::string path;
+        for (const auto& fr : frames)
+        {
+            path += fr.object ? (fr.key.empty() ? "" : Child("", fr.key)) : Child("", fr.index);
+        }
+        return path;
+    };
     Json::parser_callback_t callback =
-        [&](int /* depth */, Json::parse_event_t event, Json& parsed) {
+        [&](int depth, Json::parse_event_t event, Json& parsed) {
             switch (event)
             {
             case Json::parse_event_t::object_start:
-                frames.push_back({true, {}, "", 0});
-                break;
             case Json::parse_event_t::array_start:
-                frames.push_back({false, {}, "", 0});
+                // Deeper values would exhaust the stack of whatever walks them later.
+                if (depth >= static_cast<int>(ScenarioLoader::MAX_DEPTH))
+                {
+                    throw ScenarioError(file,
+                                        here(),
+                                        "expected values nested at most " +
+                                            std::to_string(ScenarioLoader::MAX_DEPTH) +
+                                            " levels deep");
+                }
+                frames.push_back({event == Json::parse_event_t::object_start, {}, "", 0});
                 break;
             case Json::parse_event_t::key:
                 frames.back().key = parsed.get<std::string>();
@@ -1930,11 +2202,34 @@ ScenarioLoader::ReadDocument(const std::string& file)
             pos == std::string::npos ? ": " + what : what.substr(pos + marker.size());
         throw ScenarioError(file, "", "invalid JSON" + detail);
     }
+    catch (const Json::exception& e)
+    {
+        // e.g. "[json.exception.out_of_range.406] number overflow parsing '1e400'"
+        std::string what = e.what();
+        size_t pos = what.find("] ");
+        throw ScenarioError(file,
+                            here(),
+                            "invalid JSON: " +
+                                (pos == std::string::npos ? what : what.substr(pos + 2)));
+    }
     if (found)
     {
         throw ScenarioError(file, duplicate, "duplicate key");
     }
     return doc;
+}
+
+Time
+ScenarioLoader::ParseDuration(const std::string& text)
+{
+    try
+    {
+        return Checker("").PositiveDuration(text);
+    }
+    catch (const ScenarioError& e)
+    {
+        throw std::invalid_argument(e.GetMessage());
+    }
 }
 
 Scenario

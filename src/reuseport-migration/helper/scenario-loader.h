@@ -7,6 +7,8 @@
 
 #include "scenario.h"
 
+#include "ns3/nstime.h"
+
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
@@ -77,8 +79,35 @@ class ScenarioLoader
      */
     static nlohmann::ordered_json ReadDocument(const std::string& file);
 
+    /**
+     * \brief Read a duration written as in scenario files.
+     * \param text e.g. "10min", "1.5s"
+     * \return the duration (> 0)
+     * \throws std::invalid_argument with what was expected
+     */
+    static Time ParseDuration(const std::string& text);
+
     /// The largest number of runs a sweep may expand to.
     static constexpr uint64_t MAX_RUNS = 100000;
+    /// The largest scenario file read.
+    static constexpr uint64_t MAX_FILE_BYTES = 16 * 1024 * 1024;
+    /// The deepest nesting of arrays and objects accepted.
+    static constexpr uint32_t MAX_DEPTH = 64;
+    /// The longest name: it names a directory.
+    static constexpr uint32_t MAX_NAME_LENGTH = 100;
+    /// The most sockets a reuseport group can hold listening at once (socks[] capacity).
+    static constexpr uint32_t MAX_GROUP_SOCKETS = 32768;
+    /// The slowest client rate (connections per second, all hosts together).
+    static constexpr double MIN_RATE = 0.001;
+    /// The fastest client rate.
+    static constexpr double MAX_RATE = 1e7;
+    /// The most timeseries samples per run, and the count above which a run is warned of.
+    static constexpr double MAX_SAMPLES = 1e6;
+    static constexpr double WARN_SAMPLES = 1e5; //!< warn above this many samples
+    /// The most connections per run (each is recorded until the run ends).
+    static constexpr double MAX_ATTEMPTS = 5e7;
+    static constexpr double WARN_ATTEMPTS = 2e6; //!< warn above this many connections
+    static constexpr size_t WARN_EVENTS = 10000; //!< warn above this many events
 };
 
 } // namespace ns3

@@ -276,7 +276,9 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
             }
             continue;
         }
-        Simulator::Schedule(e.at, [e, master, stack]() {
+        std::string file = s.file;
+        Simulator::Schedule(e.at, [e, master, stack, file]() {
+            std::string error;
             if (e.action == "reload" || e.action == "upgrade")
             {
                 ReloadOptions o;
@@ -289,31 +291,34 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
             }
             else if (e.action == "close-listener")
             {
-                master->CloseListener(e.worker);
+                error = master->CloseListener(e.worker);
             }
             else if (e.action == "shutdown-listener")
             {
-                master->ShutdownListener(e.worker);
+                error = master->ShutdownListener(e.worker);
             }
             else if (e.action == "listen")
             {
-                master->Listen(e.worker);
+                error = master->Listen(e.worker);
             }
             else if (e.action == "stall-worker")
             {
-                master->StallWorker(e.worker);
+                error = master->StallWorker(e.worker);
             }
             else if (e.action == "resume-worker")
             {
-                master->ResumeWorker(e.worker);
+                error = master->ResumeWorker(e.worker);
             }
             else if (e.action == "kill-worker")
             {
-                master->KillWorker(e.worker, e.respawn);
+                error = master->KillWorker(e.worker, e.respawn);
             }
             else if (e.action == "set-sysctl")
             {
-                stack->SetSysctl(e.name, e.value);
+                if (!stack->SetSysctl(e.name, e.value))
+                {
+                    error = "the kernel model has no sysctl " + e.name;
+                }
             }
             else if (e.action == "attach-program")
             {
@@ -325,11 +330,21 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
                 {
                     p->SetAttribute(attribute, StringValue(value));
                 }
-                master->AttachProgram(p);
+                error = master->AttachProgram(p);
             }
             else if (e.action == "detach-program")
             {
-                master->DetachProgram();
+                error = master->DetachProgram();
+            }
+            else
+            {
+                error = "the runner does not know the action \"" + e.action + "\"";
+            }
+            if (!error.empty())
+            {
+                std::ostringstream at;
+                at << e.at.As(Time::S);
+                throw ScenarioRunError(file, e.path, "cannot apply at " + at.str() + ": " + error);
             }
         });
     }
@@ -399,7 +414,19 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
     }
 
     Simulator::Stop(s.duration);
-    Simulator::Run();
+    try
+    {
+        Simulator::Run();
+    }
+    catch (...)
+    {
+        for (auto& f : pcaps)
+        {
+            f->Close();
+        }
+        Simulator::Destroy();
+        throw;
+    }
     for (auto& f : pcaps)
     {
         f->Close();

@@ -70,6 +70,17 @@ struct DurationDistribution
     std::string ToRandomVariableString() const;
 };
 
+/**
+ * \ingroup reuseport-migration
+ * \brief A valid scenario that could not be carried out: an event found nothing to act
+ * on when its time came. It names the event's JSON path.
+ */
+class ScenarioRunError : public ScenarioError
+{
+  public:
+    using ScenarioError::ScenarioError;
+};
+
 /// \ingroup reuseport-migration \brief A node, or a group of identical hosts.
 struct NodeSpec
 {
@@ -184,6 +195,8 @@ struct Scenario
     ClientsSpec clients;                    //!< clients
     std::vector<EventSpec> events;          //!< timeline, sorted by time (stable)
     OutputSpec output;                      //!< optional outputs
+    Time maxWall;                           //!< wall-clock budget per run (0: none)
+    std::vector<std::string> warnings;      //!< legal but costly: "PATH: why"
 };
 
 /**

@@ -127,6 +127,19 @@ void
 NginxMaster::StartApplication()
 {
     NS_LOG_FUNCTION(this);
+    EnsureStarted();
+}
+
+void
+NginxMaster::EnsureStarted()
+{
+    // An event scheduled for the start time may come before the start event itself; it
+    // must find the master, its sockets and its workers there.
+    if (m_started)
+    {
+        return;
+    }
+    m_started = true;
     m_stack = GetNode()->GetObject<ReuseportStack>();
     NS_ABORT_MSG_UNLESS(m_stack, "NginxMaster: the node has no ReuseportStack");
     if (m_steering != "hash")
@@ -306,6 +319,7 @@ NginxMaster::RunProgram(ReuseportContext& ctx)
 void
 NginxMaster::Reload(const ReloadOptions& options)
 {
+    EnsureStarted();
     NS_LOG_FUNCTION(this << options.strategy << options.policy << options.listenChange
                          << options.upgrade);
     uint32_t oldN = static_cast<uint32_t>(m_sockets.size());
@@ -538,37 +552,49 @@ NginxMaster::DrainDeadline()
     m_retiring = left;
 }
 
-void
+std::string
 NginxMaster::CloseListener(uint32_t worker)
 {
+    EnsureStarted();
     if (worker >= m_sockets.size())
     {
-        NS_LOG_WARN("no worker " << worker);
-        return;
+        return NoWorker(worker);
+    }
+    if (m_sockets[worker]->GetState() == ReuseportListener::CLOSED)
+    {
+        return "the socket of worker " + std::to_string(worker) + " is already closed";
     }
     if (m_current[worker])
     {
         m_current[worker]->RemoveListener(m_sockets[worker]);
     }
     m_sockets[worker]->Close();
+    return "";
 }
 
-void
+std::string
 NginxMaster::ShutdownListener(uint32_t worker)
 {
-    if (worker < m_sockets.size())
-    {
-        m_sockets[worker]->Shutdown();
-    }
-}
-
-void
-NginxMaster::Listen(uint32_t worker)
-{
+    EnsureStarted();
     if (worker >= m_sockets.size())
     {
-        NS_LOG_WARN("no worker " << worker);
-        return;
+        return NoWorker(worker);
+    }
+    if (!m_sockets[worker]->IsListening())
+    {
+        return "the socket of worker " + std::to_string(worker) + " is not listening";
+    }
+    m_sockets[worker]->Shutdown();
+    return "";
+}
+
+std::string
+NginxMaster::Listen(uint32_t worker)
+{
+    EnsureStarted();
+    if (worker >= m_sockets.size())
+    {
+        return NoWorker(worker);
     }
     Ptr<ReuseportListener> l = m_sockets[worker];
     if (l->GetState() == ReuseportListener::CLOSED)
@@ -584,33 +610,40 @@ NginxMaster::Listen(uint32_t worker)
     {
         m_current[worker]->AddListener(l);
     }
+    return "";
 }
 
-void
+std::string
 NginxMaster::StallWorker(uint32_t worker)
 {
-    if (worker < m_current.size() && m_current[worker])
-    {
-        m_current[worker]->Stall();
-    }
-}
-
-void
-NginxMaster::ResumeWorker(uint32_t worker)
-{
-    if (worker < m_current.size() && m_current[worker])
-    {
-        m_current[worker]->Resume();
-    }
-}
-
-void
-NginxMaster::KillWorker(uint32_t worker, bool respawn)
-{
+    EnsureStarted();
     if (worker >= m_current.size() || !m_current[worker])
     {
-        NS_LOG_WARN("no worker " << worker);
-        return;
+        return NoWorker(worker);
+    }
+    m_current[worker]->Stall();
+    return "";
+}
+
+std::string
+NginxMaster::ResumeWorker(uint32_t worker)
+{
+    EnsureStarted();
+    if (worker >= m_current.size() || !m_current[worker])
+    {
+        return NoWorker(worker);
+    }
+    m_current[worker]->Resume();
+    return "";
+}
+
+std::string
+NginxMaster::KillWorker(uint32_t worker, bool respawn)
+{
+    EnsureStarted();
+    if (worker >= m_current.size() || !m_current[worker])
+    {
+        return NoWorker(worker);
     }
     m_current[worker]->Kill();
     m_current[worker] = nullptr;
@@ -618,37 +651,57 @@ NginxMaster::KillWorker(uint32_t worker, bool respawn)
     {
         m_current[worker] = StartWorker(worker, m_sockets[worker]);
     }
-    else
+    else if (m_sockets[worker]->GetState() != ReuseportListener::CLOSED)
     {
         m_sockets[worker]->Close(); // nobody will accept from it again
     }
+    return "";
 }
 
-void
+std::string
+NginxMaster::NoWorker(uint32_t worker) const
+{
+    if (worker < m_current.size())
+    {
+        return "worker " + std::to_string(worker) + " of generation " +
+               std::to_string(m_generation) + " was killed without a respawn";
+    }
+    return "no worker " + std::to_string(worker) + " in generation " +
+           std::to_string(m_generation) + " (it has " + std::to_string(m_current.size()) + ")";
+}
+
+std::string
 NginxMaster::AttachProgram(Ptr<ReuseportProgram> program)
 {
-    m_userProgram = true;
+    EnsureStarted();
     for (const auto& l : m_sockets)
     {
         if (l && l->IsListening())
         {
+            m_userProgram = true;
             l->AttachProgram(program);
-            return;
+            return "";
         }
     }
+    return "no socket of the current generation is listening to attach the program to";
 }
 
-void
+std::string
 NginxMaster::DetachProgram()
 {
+    EnsureStarted();
     for (const auto& l : m_sockets)
     {
         if (l && l->IsListening())
         {
-            l->DetachProgram();
-            return;
+            if (l->DetachProgram() != 0)
+            {
+                return "the group has no program to detach";
+            }
+            return "";
         }
     }
+    return "no socket of the current generation is listening to detach the program from";
 }
 
 } // namespace ns3

@@ -78,49 +78,63 @@ class NginxMaster : public Application
      */
     void Reload(const ReloadOptions& options);
 
-    /**
-     * \param worker index in the current generation
-     */
-    void CloseListener(uint32_t worker);
+    // The event methods below apply at once, even before the application's start event
+    // (an event at the start time), and return why they could not be applied, or "" when
+    // they were: nothing is skipped silently.
 
     /**
      * \param worker index in the current generation
+     * \return "" or why not
      */
-    void ShutdownListener(uint32_t worker);
+    std::string CloseListener(uint32_t worker);
+
+    /**
+     * \param worker index in the current generation
+     * \return "" or why not
+     */
+    std::string ShutdownListener(uint32_t worker);
 
     /**
      * \brief listen() again on a worker's socket (after shutdown), or open a new one in
      * place of a closed one.
      * \param worker index in the current generation
+     * \return "" or why not
      */
-    void Listen(uint32_t worker);
+    std::string Listen(uint32_t worker);
 
     /**
      * \param worker index in the current generation
+     * \return "" or why not
      */
-    void StallWorker(uint32_t worker);
+    std::string StallWorker(uint32_t worker);
 
     /**
      * \param worker index in the current generation
+     * \return "" or why not
      */
-    void ResumeWorker(uint32_t worker);
+    std::string ResumeWorker(uint32_t worker);
 
     /**
      * \brief The worker dies. With respawn, a new worker takes its socket at once, as the
      * nginx master restarts a crashed worker; without, the master closes the socket.
      * \param worker index in the current generation
      * \param respawn start a replacement
+     * \return "" or why not
      */
-    void KillWorker(uint32_t worker, bool respawn);
+    std::string KillWorker(uint32_t worker, bool respawn);
 
     /**
      * \brief Attach a program to the group, replacing the master's own steering program.
      * \param program the program
+     * \return "" or why not
      */
-    void AttachProgram(Ptr<ReuseportProgram> program);
+    std::string AttachProgram(Ptr<ReuseportProgram> program);
 
-    /// \brief Detach the group's program.
-    void DetachProgram();
+    /**
+     * \brief Detach the group's program.
+     * \return "" or why not
+     */
+    std::string DetachProgram();
 
     /// \return the current generation (1 at start)
     uint32_t GetGeneration() const;
@@ -160,6 +174,15 @@ class NginxMaster : public Application
   private:
     void StartApplication() override;
     void StopApplication() override;
+
+    /// \brief Open the sockets and start the workers, once.
+    void EnsureStarted();
+
+    /**
+     * \param worker an index with no live worker
+     * \return why an event naming it cannot apply
+     */
+    std::string NoWorker(uint32_t worker) const;
 
     /// A socket on its way out.
     struct Retiring
@@ -244,6 +267,7 @@ class NginxMaster : public Application
     Time m_drainPoll;            //!< how often drains are checked
     int64_t m_streamBase;        //!< random streams of the workers
 
+    bool m_started{false};     //!< sockets opened, workers started
     uint32_t m_generation{1};                                   //!< current generation
     uint32_t m_master{1};                                       //!< master instance (upgrades)
     std::vector<Ptr<ReuseportListener>> m_sockets;              //!< current sockets by worker index

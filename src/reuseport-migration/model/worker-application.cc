@@ -305,10 +305,8 @@ WorkerApplication::AcceptOne()
         s->SetSendCallback(MakeCallback(&WorkerApplication::HandleSend, this));
         s->SetCloseCallbacks(MakeCallback(&WorkerApplication::HandleClose, this),
                              MakeCallback(&WorkerApplication::HandleClose, this));
-        if (s->GetRxAvailable() > 0)
-        {
-            HandleRead(s); // data arrived while it waited in the accept queue
-        }
+        // Data, the client's FIN or its RST may have arrived while it waited in the queue.
+        HandleRead(s);
         return true;
     }
     return false;
@@ -318,8 +316,9 @@ void
 WorkerApplication::HandleRead(Ptr<Socket> socket)
 {
     auto it = m_connections.find(socket);
+    // Recv() returns null when nothing is buffered and an empty packet at EOF (CLOSE_WAIT).
     Ptr<Packet> p;
-    while ((p = socket->Recv()))
+    while ((p = socket->Recv()) && p->GetSize() > 0)
     {
         if (it != m_connections.end())
         {
@@ -337,6 +336,42 @@ WorkerApplication::HandleRead(Ptr<Socket> socket)
         m_runQueue.push_back(socket);
         Wake();
     }
+    else if (!c.queued && (p || IsGone(socket)))
+    {
+        // The client went away before its request was complete: nginx closes the
+        // connection ("client prematurely closed connection") without a response.
+        Drop(socket);
+    }
+}
+
+bool
+WorkerApplication::IsGone(Ptr<Socket> socket) const
+{
+    Ptr<ReuseportTcpSocket> s = DynamicCast<ReuseportTcpSocket>(socket);
+    return s && (s->GetState() == TcpSocket::CLOSED || s->GetState() == TcpSocket::CLOSE_WAIT);
+}
+
+void
+WorkerApplication::Drop(Ptr<Socket> socket)
+{
+    NS_LOG_FUNCTION(this << socket);
+    m_connections.erase(socket);
+    auto q = std::find(m_runQueue.begin(), m_runQueue.end(), socket);
+    if (q != m_runQueue.end())
+    {
+        m_runQueue.erase(q);
+    }
+    ++m_abandoned;
+    socket->SetRecvCallback(MakeNullCallback<void, Ptr<Socket>>());
+    socket->SetSendCallback(MakeNullCallback<void, Ptr<Socket>, uint32_t>());
+    socket->SetCloseCallbacks(MakeNullCallback<void, Ptr<Socket>>(),
+                              MakeNullCallback<void, Ptr<Socket>>());
+    Ptr<ReuseportTcpSocket> s = DynamicCast<ReuseportTcpSocket>(socket);
+    if (!s || s->GetState() != TcpSocket::CLOSED)
+    {
+        socket->Close();
+    }
+    MaybeExit();
 }
 
 void
@@ -372,6 +407,9 @@ WorkerApplication::WriteResponse(Ptr<Socket> socket)
         }
         if (socket->Send(Create<Packet>(chunk)) < 0)
         {
+            // Reset while it waited: nothing more can be written (EPIPE).
+            m_connections.erase(it);
+            MaybeExit();
             return;
         }
         c.toSend -= chunk;
@@ -390,6 +428,13 @@ WorkerApplication::HandleSend(Ptr<Socket> socket, uint32_t)
 void
 WorkerApplication::HandleClose(Ptr<Socket> socket)
 {
+    // ns-3 reports the peer's FIN and a RST alike as a normal close.
+    if (m_connections.count(socket) && DynamicCast<ReuseportTcpSocket>(socket) &&
+        DynamicCast<ReuseportTcpSocket>(socket)->GetState() == TcpSocket::CLOSE_WAIT)
+    {
+        HandleRead(socket); // EOF: a complete request is still served
+        return;
+    }
     m_connections.erase(socket);
     auto it = std::find(m_runQueue.begin(), m_runQueue.end(), socket);
     if (it != m_runQueue.end())
@@ -397,6 +442,12 @@ WorkerApplication::HandleClose(Ptr<Socket> socket)
         m_runQueue.erase(it);
     }
     MaybeExit();
+}
+
+uint64_t
+WorkerApplication::GetAbandoned() const
+{
+    return m_abandoned;
 }
 
 } // namespace ns3

@@ -96,6 +96,8 @@ class WorkerApplication : public Application
     uint64_t GetServed() const;
     /// \return accepted connections still open
     uint32_t GetOpenConnections() const;
+    /// \return connections closed without a response because the client left first
+    uint64_t GetAbandoned() const;
 
     /**
      * \param stream first stream index
@@ -156,6 +158,18 @@ class WorkerApplication : public Application
     void HandleRead(Ptr<Socket> socket);
 
     /**
+     * \param socket a connection
+     * \return true if the peer closed or reset it
+     */
+    bool IsGone(Ptr<Socket> socket) const;
+
+    /**
+     * \brief Close a connection whose client left before its request was complete.
+     * \param socket the connection
+     */
+    void Drop(Ptr<Socket> socket);
+
+    /**
      * \param socket a connection with room in its send buffer
      * \param available bytes of room
      */
@@ -190,6 +204,7 @@ class WorkerApplication : public Application
     EventId m_serviceEvent;                          //!< end of the current service
     uint64_t m_accepted{0};                          //!< connections accepted
     uint64_t m_served{0};                            //!< responses written
+    uint64_t m_abandoned{0};                         //!< closed because the client left
     std::map<uint32_t, uint64_t> m_acceptedFrom;     //!< accepts per listener id
     bool m_retiring{false};                          //!< old generation, on its way out
     bool m_exited{false};                            //!< gone

@@ -9,6 +9,7 @@
 #include "ns3/scenario-loader.h"
 
 #include <filesystem>
+#include <sys/stat.h>
 #include <fstream>
 #include <functional>
 #include <gtest/gtest.h>
@@ -150,10 +151,10 @@ WriteTemp(const std::string& name, const std::string& text)
 Time
 DurationOf(const std::string& d)
 {
+    // Through a key that costs nothing to run, so that even the longest duration parses.
     Json doc = Base();
-    doc["duration"] = d;
-    doc["events"] = Json::array();
-    return Parse(doc).duration;
+    doc["server"]["shutdown_timeout"] = d;
+    return Parse(doc).server.shutdownTimeout;
 }
 
 /**
@@ -593,11 +594,13 @@ TEST(ScenarioLoaderTest, NumbersAndTypes)
     doc["server"]["workers"] = 6.0; // an integral number is an integer, as in JSON Schema
     EXPECT_EQ(Parse(doc).server.workers, 6u);
     doc["server"]["workers"] = 2.5;
-    ExpectParseError(doc, "/server/workers", "expected an integer >= 1, got 2.5");
+    ExpectParseError(doc, "/server/workers", "expected an integer between 1 and 32768, got 2.5");
     doc["server"]["workers"] = 5000000000;
-    ExpectParseError(doc, "/server/workers", "expected an integer <= 4294967295, got 5000000000");
+    ExpectParseError(doc,
+                     "/server/workers",
+                     "expected an integer between 1 and 32768, got 5000000000");
     doc["server"]["workers"] = true;
-    ExpectParseError(doc, "/server/workers", "expected an integer >= 1, got true");
+    ExpectParseError(doc, "/server/workers", "expected an integer between 1 and 32768, got true");
     doc = Base();
     doc["clients"]["rate"] = "1000";
     ExpectParseError(doc, "/clients/rate", R"(expected a number > 0, got "1000")");
@@ -729,6 +732,169 @@ TEST(ScenarioLoaderTest, ReadErrors)
     ExpectError([&dup] { ScenarioLoader::ReadDocument(dup); }, "/a/1/b", "duplicate key");
     std::string noDup = WriteTemp("nodup.json", R"({ "a": [ { "b": 1 }, { "b": 2 } ], "b": [] })");
     EXPECT_EQ(ScenarioLoader::ReadDocument(noDup).size(), 2u);
+}
+
+// Inputs that used to crash the loader or hang it: each is refused with its file and path.
+TEST(ScenarioLoaderTest, HostileInputs)
+{
+    // A number beyond double, anywhere.
+    std::string big = WriteTemp("big.json", R"({ "name": "x", "seed": 1e400 })");
+    ExpectError([&big] { ScenarioLoader::Load(big); },
+                "/seed",
+                "invalid JSON: number overflow parsing '1e400'");
+    // stop without start: start is 0 s.
+    Json doc = Base();
+    doc["clients"]["stop"] = "0s";
+    ExpectParseError(doc,
+                     "/clients/stop",
+                     R"(expected a time after start (0s when not given), got "0s")");
+    // Nesting: deeper than 64 levels is refused while reading, before anything walks it.
+    std::string deep = WriteTemp("deep.json",
+                                 R"({ "name": "x", "description": )" + std::string(100000, '[') +
+                                     std::string(100000, ']') + "}");
+    ExpectError([&deep] { ScenarioLoader::Load(deep); },
+                "/description" + [] {
+                    std::string p;
+                    for (int i = 0; i < 63; ++i)
+                    {
+                        p += "/0";
+                    }
+                    return p;
+                }(),
+                "expected values nested at most 64 levels deep");
+    std::string fine = WriteTemp("fine.json",
+                                 R"({ "a": )" + std::string(63, '[') + std::string(63, ']') + "}");
+    EXPECT_NO_THROW(ScenarioLoader::ReadDocument(fine));
+    // Not a regular file: a device, a directory, a FIFO (which must not block).
+    ExpectError([] { ScenarioLoader::Load("/dev/zero"); }, "", "cannot read the file: not a regular file");
+    ExpectError([] { ScenarioLoader::Load("/"); }, "", "cannot read the file: not a regular file");
+    fs::path fifo = fs::path(::testing::TempDir()) / "rpm-scenario-loader" / "fifo.json";
+    fs::remove(fifo);
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    ExpectError([&fifo] { ScenarioLoader::Load(fifo.string()); },
+                "",
+                "cannot read the file: not a regular file");
+    fs::remove(fifo);
+    // Too large: 16 MiB and one byte.
+    std::string huge = WriteTemp("huge.json", std::string(16 * 1024 * 1024 + 1, ' '));
+    ExpectError([&huge] { ScenarioLoader::Load(huge); },
+                "",
+                "cannot read the file: larger than 16 MiB (a scenario is a few KiB)");
+    fs::remove(huge);
+}
+
+// Limits that used to pass the check and break the run later.
+TEST(ScenarioLoaderTest, LimitsCheckedUpFront)
+{
+    Json doc = Base();
+    doc["server"]["workers"] = 32769; // a reuseport group holds 32768 sockets
+    ExpectParseError(doc, "/server/workers", "expected an integer between 1 and 32768, got 32769");
+    doc = Base();
+    doc["events"][0]["workers"] = 4294967295u;
+    ExpectParseError(doc,
+                     "/events/0/workers",
+                     "expected an integer between 1 and 32768, got 4294967295");
+    // Every socket replaced while the old ones drain: both generations listen at once.
+    doc = Base();
+    doc["server"]["workers"] = 20000;
+    doc["events"][0]["listen_change"] = true;
+    doc["events"][0]["strategy"] = "drain-steer";
+    ExpectParseError(doc,
+                     "/events/0",
+                     "expected at most 32768 sockets listening at once (a reuseport group's "
+                     "limit), but this reload would have 40000 (the new generation's and "
+                     "those still draining)");
+    doc["events"][0]["strategy"] = "close"; // the old ones close at once
+    EXPECT_EQ(Parse(doc).server.workers, 20000u);
+    // Rates whose arrivals ns-3 time cannot space.
+    for (double rate : {1e-50, 0.0009, 1e300})
+    {
+        doc = Base();
+        doc["clients"]["rate"] = rate;
+        ExpectParseError(doc,
+                         "/clients/rate",
+                         "expected a rate between 0.001 and 1e+07 connections per second, got " +
+                             Json(rate).dump());
+    }
+    // Samples held in memory.
+    doc = Base();
+    doc["duration"] = "1000h";
+    doc["events"] = Json::array();
+    ExpectParseError(doc,
+                     "/duration",
+                     "expected at most 1000000 timeseries samples (duration / "
+                     "output.timeseries_interval), got 36000000; sample every 3600ms or more");
+    doc = Base();
+    doc["output"]["timeseries_interval"] = "1ns";
+    ExpectParseError(doc,
+                     "/output/timeseries_interval",
+                     "expected at most 1000000 timeseries samples (duration / "
+                     "output.timeseries_interval), got 10000000000; sample every 10us or more");
+    // Connection records held in memory: 1e7/s for 10 s.
+    doc = Base();
+    doc["clients"]["rate"] = 1e7;
+    ExpectParseError(doc,
+                     "/clients/rate",
+                     "expected at most 50000000 connections per run (rate times the arrival "
+                     "window), got about 100000000");
+    // A name that cannot name a directory.
+    doc = Base();
+    doc["name"] = std::string(101, 'a');
+    ExpectParseError(doc,
+                     "/name",
+                     "expected a name of at most 100 characters, got \"" +
+                         std::string(76, 'a') + "...");
+    doc["name"] = std::string(100, 'a');
+    EXPECT_EQ(Parse(doc).name.size(), 100u);
+    // Legal but costly: warned, not refused.
+    doc = Base();
+    doc["clients"]["rate"] = 300000; // 3 million connections
+    doc["output"]["timeseries_interval"] = "50us"; // 200,000 samples
+    Scenario big = Parse(doc);
+    ASSERT_EQ(big.warnings.size(), 2u);
+    EXPECT_EQ(big.warnings[0],
+              "/output/timeseries_interval: 200000 timeseries samples per run, each with a row "
+              "per listener");
+    EXPECT_EQ(big.warnings[1],
+              "/clients/rate: about 3000000 connections per run; expect minutes of CPU and "
+              "GiBs of memory per run");
+    EXPECT_TRUE(Parse(Base()).warnings.empty());
+}
+
+// An event whose worker or socket is gone by its time is refused where it is written.
+TEST(ScenarioLoaderTest, EventTargetsMustExist)
+{
+    Json doc = Base();
+    doc["events"] = Json::parse(R"([
+        { "at": "1s", "action": "kill-worker", "worker": 2, "respawn": false },
+        { "at": "2s", "action": "stall-worker", "worker": 2 } ])");
+    ExpectParseError(doc,
+                     "/events/1/worker",
+                     "expected a running worker, but worker 2 was killed without a respawn by "
+                     "/events/0");
+    doc["events"].push_back(Json::parse(R"({ "at": "1.5s", "action": "reload" })"));
+    EXPECT_EQ(Parse(doc).events.size(), 3u); // the reload starts a new worker 2
+    doc["events"] = Json::parse(R"([
+        { "at": "1s", "action": "close-listener", "worker": 1 },
+        { "at": "2s", "action": "close-listener", "worker": 1 } ])");
+    ExpectParseError(doc,
+                     "/events/1/worker",
+                     "expected an open socket, but worker 1's socket was closed by /events/0");
+    doc["events"][1]["action"] = "shutdown-listener";
+    ExpectParseError(doc,
+                     "/events/1/worker",
+                     "expected a listening socket, but worker 1's socket was closed by /events/0");
+    doc["events"][1]["action"] = "listen";
+    EXPECT_EQ(Parse(doc).events.size(), 2u);
+    doc["events"] = Json::parse(R"([
+        { "at": "1s", "action": "shutdown-listener", "worker": 0 },
+        { "at": "1s", "action": "close-listener", "worker": 1 },
+        { "at": "2s", "action": "attach-program", "program": "drop-all" } ])");
+    doc["server"]["workers"] = 2;
+    ExpectParseError(doc,
+                     "/events/2",
+                     "expected a listening socket to attach the program through, but every "
+                     "socket of the current generation is closed or shut down");
 }
 
 TEST(ScenarioLoaderTest, SweepStrategyAndSeed)
