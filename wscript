@@ -102,13 +102,17 @@ def scenarios(ctx):
                    help="runs at once (default: the number of cores, %(default)s)")
     p.add_argument("--out", type=Path, default=ctx.top / "results", metavar="DIR",
                    help="results directory (default: results/)")
+    p.add_argument("--max-wall", metavar="DURATION",
+                   help="stop any run that takes longer than this wall-clock time "
+                        "(e.g. 10min; default: each scenario's max_wall, else none)")
     opts = p.parse_args(ctx.args)
     if opts.jobs < 1:
         p.error("--jobs must be at least 1")
     files = _scenario_files(ctx, opts.scenarios)
     runner = _scenario_runner(ctx)
     runs = _scenario_check(ctx, runner, files, opts.jobs)
-    merged, failed = _scenario_run_all(runner, runs, opts.out.resolve(), opts.jobs)
+    extra = [f"--max-wall={opts.max_wall}"] if opts.max_wall else []
+    merged, failed = _scenario_run_all(runner, runs, opts.out.resolve(), opts.jobs, extra)
 
     results = _results_module(ctx)
     for file, name in merged:
@@ -321,6 +325,8 @@ def _scenario_check(ctx, runner, files, jobs):
             errors.append(done.stderr.strip() or f"{file}: scenario-runner --list failed "
                           f"with status {done.returncode}")
             continue
+        for warning in done.stderr.splitlines():
+            ctx.log(warning)  # legal but costly (--list checks and warns)
         name = lines[0][1]
         if name in names:
             errors.append(f"{file}: /name: \"{name}\" is also the name of {names[name]}")
@@ -334,10 +340,10 @@ def _scenario_check(ctx, runner, files, jobs):
     return runs
 
 
-def _scenario_run(runner, run, out):
+def _scenario_run(runner, run, out, extra=()):
     # Output goes to a pipe: progress lines update the run, the others are kept for failures.
     run.start = time.monotonic()
-    cmd = [runner, run.file, f"--out={out}", f"--run={run.index}", "--progress"]
+    cmd = [runner, run.file, f"--out={out}", f"--run={run.index}", "--progress", *extra]
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           errors="replace") as proc:
         for line in proc.stdout:
@@ -354,7 +360,7 @@ def _scenario_run(runner, run, out):
     return run
 
 
-def _scenario_run_all(runner, runs, out, jobs):
+def _scenario_run_all(runner, runs, out, jobs, extra=()):
     """Runs every run; merges a file's results once its runs all passed.
     Returns the merged [(file, name)] and what failed."""
     tty = sys.stdout.isatty()
@@ -366,14 +372,16 @@ def _scenario_run_all(runner, runs, out, jobs):
         print(("\r\033[K" if tty else "") + text, flush=True)
 
     def fail(what, status, tail, count=""):
-        cause = {2: "invalid scenario (exit 2)", 3: "broke conservation (exit 3)"}.get(
+        cause = {1: "an event could not be applied, or another error (exit 1)",
+                 2: "invalid scenario (exit 2)", 3: "broke conservation (exit 3)",
+                 4: "over its wall-clock budget (exit 4)"}.get(
             status, f"killed by signal {-status}" if status < 0 else f"exit status {status}")
         failed.append(f"{what}: {cause}")
         say(f"FAILED {count}{what}: {cause}" + "".join(f"\n    | {line}" for line in tail))
 
     pool = concurrent.futures.ThreadPoolExecutor(jobs)
     try:
-        pending = {pool.submit(_scenario_run, runner, run, out) for run in runs}
+        pending = {pool.submit(_scenario_run, runner, run, out, extra) for run in runs}
         while pending:
             done, pending = concurrent.futures.wait(
                 pending, timeout=0.5 if tty else None,

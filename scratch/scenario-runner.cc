@@ -13,11 +13,10 @@
 
 #include "ns3/scenario-runner.h"
 
+#include "ns3/nstime.h"
 #include "ns3/result-files.h"
 #include "ns3/scenario-loader.h"
 #include "ns3/topology-builder.h"
-
-#include "ns3/nstime.h"
 
 #include <chrono>
 #include <csignal>

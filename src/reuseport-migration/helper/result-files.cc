@@ -169,8 +169,8 @@ ResultFiles::Merge(const std::string& dir, uint32_t runs, bool connections)
     }
     if (::renameat2(AT_FDCWD, fresh.c_str(), AT_FDCWD, base.c_str(), RENAME_EXCHANGE) != 0)
     {
-        throw std::runtime_error("cannot put " + fresh.string() + " in place of " +
-                                 base.string() + ": " + std::strerror(errno));
+        throw std::runtime_error("cannot put " + fresh.string() + " in place of " + base.string() +
+                                 ": " + std::strerror(errno));
     }
     fs::remove_all(fresh); // now the old set, with the parts
 }

@@ -6,17 +6,17 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace ns3
 {
@@ -1624,6 +1624,7 @@ Checker::ParseEvents(const Json& doc, Scenario& s) const
         char socket{'L'};      //!< 'L' listening, 'S' shut down, 'C' closed
         std::string changedBy; //!< the event that last changed it
     };
+
     std::vector<Slot> slots(s.server.workers);
     auto by = [](const Slot& slot) {
         return slot.changedBy.empty() ? std::string() : " by " + slot.changedBy;
@@ -1637,12 +1638,11 @@ Checker::ParseEvents(const Json& doc, Scenario& s) const
             continue;
         }
         if (e.action == "attach-program" &&
-            std::none_of(slots.begin(), slots.end(), [](const Slot& x) {
-                return x.socket == 'L';
-            }))
+            std::none_of(slots.begin(), slots.end(), [](const Slot& x) { return x.socket == 'L'; }))
         {
-            Fail(e.path, "expected a listening socket to attach the program through, but "
-                         "every socket of the current generation is closed or shut down");
+            Fail(e.path,
+                 "expected a listening socket to attach the program through, but "
+                 "every socket of the current generation is closed or shut down");
         }
         if (!Contains(FindAction(e.action)->keys, "worker"))
         {
@@ -1661,7 +1661,9 @@ Checker::ParseEvents(const Json& doc, Scenario& s) const
              e.action == "kill-worker") &&
             !slot.alive)
         {
-            Fail(p, "expected a running worker, but " + w + " was killed without a respawn" + by(slot));
+            Fail(p,
+                 "expected a running worker, but " + w + " was killed without a respawn" +
+                     by(slot));
         }
         if (e.action == "close-listener" && slot.socket == 'C')
         {
@@ -1921,6 +1923,7 @@ Checker::CheckScale(const Json& doc, Scenario& s) const
         Time until;     //!< latest close
         uint64_t count; //!< sockets
     };
+
     std::vector<Draining> draining;
     uint64_t current = s.server.workers;
     for (const auto& e : s.events)
@@ -1963,12 +1966,12 @@ Checker::CheckScale(const Json& doc, Scenario& s) const
     if (samples > ScenarioLoader::MAX_SAMPLES)
     {
         // The shortest interval allowed, in the scenario's own units.
-        int64_t ns = (s.duration.GetNanoSeconds() + static_cast<int64_t>(ScenarioLoader::MAX_SAMPLES) - 1) /
-                     static_cast<int64_t>(ScenarioLoader::MAX_SAMPLES);
+        int64_t ns =
+            (s.duration.GetNanoSeconds() + static_cast<int64_t>(ScenarioLoader::MAX_SAMPLES) - 1) /
+            static_cast<int64_t>(ScenarioLoader::MAX_SAMPLES);
         std::string interval = std::to_string(ns) + "ns";
-        for (auto [unit, name] : {std::pair<int64_t, const char*>{1000000000, "s"},
-                                  {1000000, "ms"},
-                                  {1000, "us"}})
+        for (auto [unit, name] :
+             {std::pair<int64_t, const char*>{1000000000, "s"}, {1000000, "ms"}, {1000, "us"}})
         {
             if (ns >= unit && ns % unit == 0)
             {
@@ -2147,45 +2150,43 @@ ScenarioLoader::ReadDocument(const std::string& file)
         }
         return path;
     };
-    Json::parser_callback_t callback =
-        [&](int depth, Json::parse_event_t event, Json& parsed) {
-            switch (event)
+    Json::parser_callback_t callback = [&](int depth, Json::parse_event_t event, Json& parsed) {
+        switch (event)
+        {
+        case Json::parse_event_t::object_start:
+        case Json::parse_event_t::array_start:
+            // Deeper values would exhaust the stack of whatever walks them later.
+            if (depth >= static_cast<int>(ScenarioLoader::MAX_DEPTH))
             {
-            case Json::parse_event_t::object_start:
-            case Json::parse_event_t::array_start:
-                // Deeper values would exhaust the stack of whatever walks them later.
-                if (depth >= static_cast<int>(ScenarioLoader::MAX_DEPTH))
-                {
-                    throw ScenarioError(file,
-                                        here(),
-                                        "expected values nested at most " +
-                                            std::to_string(ScenarioLoader::MAX_DEPTH) +
-                                            " levels deep");
-                }
-                frames.push_back({event == Json::parse_event_t::object_start, {}, "", 0});
-                break;
-            case Json::parse_event_t::key:
-                frames.back().key = parsed.get<std::string>();
-                if (!frames.back().keys.insert(frames.back().key).second && !found)
-                {
-                    found = true;
-                    for (const auto& fr : frames)
-                    {
-                        duplicate += fr.object ? Child("", fr.key) : Child("", fr.index);
-                    }
-                }
-                break;
-            case Json::parse_event_t::object_end:
-            case Json::parse_event_t::array_end:
-                frames.pop_back();
-                elementDone();
-                break;
-            case Json::parse_event_t::value:
-                elementDone();
-                break;
+                throw ScenarioError(file,
+                                    here(),
+                                    "expected values nested at most " +
+                                        std::to_string(ScenarioLoader::MAX_DEPTH) + " levels deep");
             }
-            return true;
-        };
+            frames.push_back({event == Json::parse_event_t::object_start, {}, "", 0});
+            break;
+        case Json::parse_event_t::key:
+            frames.back().key = parsed.get<std::string>();
+            if (!frames.back().keys.insert(frames.back().key).second && !found)
+            {
+                found = true;
+                for (const auto& fr : frames)
+                {
+                    duplicate += fr.object ? Child("", fr.key) : Child("", fr.index);
+                }
+            }
+            break;
+        case Json::parse_event_t::object_end:
+        case Json::parse_event_t::array_end:
+            frames.pop_back();
+            elementDone();
+            break;
+        case Json::parse_event_t::value:
+            elementDone();
+            break;
+        }
+        return true;
+    };
 
     Json doc;
     try

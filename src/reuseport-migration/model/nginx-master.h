@@ -267,7 +267,7 @@ class NginxMaster : public Application
     Time m_drainPoll;            //!< how often drains are checked
     int64_t m_streamBase;        //!< random streams of the workers
 
-    bool m_started{false};     //!< sockets opened, workers started
+    bool m_started{false};                                      //!< sockets opened, workers started
     uint32_t m_generation{1};                                   //!< current generation
     uint32_t m_master{1};                                       //!< master instance (upgrades)
     std::vector<Ptr<ReuseportListener>> m_sockets;              //!< current sockets by worker index

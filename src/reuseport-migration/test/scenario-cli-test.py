@@ -8,6 +8,14 @@ import sys
 import tempfile
 
 
+def read_csv(path):
+    import csv
+    try:
+        return list(csv.DictReader(open(path)))
+    except OSError:
+        return [{}]
+
+
 def main(runner):
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -84,6 +92,65 @@ def main(runner):
             b = open(os.path.join(together, "cli-bad", name), "rb").read()
             if a != b:
                 failures.append(f"{name}: runs in one process differ from one process per run")
+
+        # A stall at 0 s applies before anything is accepted: with the only worker stalled
+        # for the whole run, no connection completes.
+        stalled = os.path.join(tmp, "stalled.json")
+        doc.pop("sweep")
+        doc["name"] = "cli-stalled"
+        doc["server"]["workers"] = 1
+        doc["events"] = [{"at": "0s", "action": "stall-worker", "worker": 0}]
+        json.dump(doc, open(stalled, "w"))
+        p = subprocess.run([runner, stalled, f"--out={out}"], capture_output=True, text=True)
+        rows = read_csv(os.path.join(out, "cli-stalled", "summary.csv"))
+        if p.returncode != 0 or rows[0]["completed"] != "0" or rows[0]["attempts"] == "0":
+            failures.append(f"stall at 0 s: {p.returncode} {rows[:1]} {p.stderr.strip()!r}")
+
+        # An event the loader cannot judge fails the run when its time comes: exit 1, the
+        # file and the event's path, and nothing written.
+        doc["name"] = "cli-detach"
+        doc["events"] = [{"at": "0.5s", "action": "detach-program"}]
+        json.dump(doc, open(stalled, "w"))
+        p = subprocess.run([runner, stalled, f"--out={out}"], capture_output=True, text=True)
+        expected = (f"{stalled}: /events/0: cannot apply at +0.5s: the group has no program "
+                    "to detach")
+        if p.returncode != 1 or p.stderr.strip() != expected:
+            failures.append(f"failed event: {p.returncode} {p.stderr.strip()!r}, "
+                            f"expected {expected!r}")
+        if os.path.exists(os.path.join(out, "cli-detach", "summary.csv")):
+            failures.append("failed event: a summary was written")
+
+        # Over the wall-clock budget: exit 4, a message, no result.
+        doc["name"] = "cli-budget"
+        doc["events"] = []
+        doc["duration"] = "60s"
+        doc["clients"]["rate"] = 2000
+        json.dump(doc, open(stalled, "w"))
+        p = subprocess.run([runner, stalled, f"--out={out}", "--max-wall=0.2s"],
+                           capture_output=True, text=True)
+        expected = (f"{stalled}: run 0: stopped: over the wall-clock budget of 0.2 s "
+                    "(--max-wall); no result was written")
+        if p.returncode != 4 or p.stderr.strip() != expected:
+            failures.append(f"--max-wall: {p.returncode} {p.stderr.strip()!r}")
+        if os.path.exists(os.path.join(out, "cli-budget", "summary.csv")):
+            failures.append("--max-wall: a summary was written")
+        doc["max_wall"] = "0.2s"
+        json.dump(doc, open(stalled, "w"))
+        p = subprocess.run([runner, stalled, f"--out={out}"], capture_output=True, text=True)
+        if p.returncode != 4 or "(max_wall)" not in p.stderr:
+            failures.append(f"max_wall: {p.returncode} {p.stderr.strip()!r}")
+
+        # A re-merge replaces the whole set at once: nothing of the old set stays beside it,
+        # and no work folder is left.
+        stale = os.path.join(out, "cli-bad", "stale.txt")
+        open(stale, "w").write("from an older set\n")
+        for k in range(4):
+            subprocess.run([runner, good, f"--out={out}", f"--run={k}"], check=True)
+        p = subprocess.run([runner, good, f"--out={out}", "--merge"], capture_output=True,
+                           text=True)
+        if p.returncode != 0 or os.path.exists(stale) or \
+                os.path.exists(os.path.join(out, ".cli-bad.merging")):
+            failures.append(f"re-merge: {p.returncode}, stale file or work folder left")
     for f in failures:
         print("FAIL:", f)
     print(f"{len(failures)} failures")

@@ -9,12 +9,12 @@
 #include "ns3/scenario-loader.h"
 
 #include <filesystem>
-#include <sys/stat.h>
 #include <fstream>
 #include <functional>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sys/stat.h>
 
 namespace ns3
 {
@@ -753,20 +753,23 @@ TEST(ScenarioLoaderTest, HostileInputs)
                                  R"({ "name": "x", "description": )" + std::string(100000, '[') +
                                      std::string(100000, ']') + "}");
     ExpectError([&deep] { ScenarioLoader::Load(deep); },
-                "/description" + [] {
-                    std::string p;
-                    for (int i = 0; i < 63; ++i)
-                    {
-                        p += "/0";
-                    }
-                    return p;
-                }(),
+                "/description" +
+                    [] {
+                        std::string p;
+                        for (int i = 0; i < 63; ++i)
+                        {
+                            p += "/0";
+                        }
+                        return p;
+                    }(),
                 "expected values nested at most 64 levels deep");
-    std::string fine = WriteTemp("fine.json",
-                                 R"({ "a": )" + std::string(63, '[') + std::string(63, ']') + "}");
+    std::string fine =
+        WriteTemp("fine.json", R"({ "a": )" + std::string(63, '[') + std::string(63, ']') + "}");
     EXPECT_NO_THROW(ScenarioLoader::ReadDocument(fine));
     // Not a regular file: a device, a directory, a FIFO (which must not block).
-    ExpectError([] { ScenarioLoader::Load("/dev/zero"); }, "", "cannot read the file: not a regular file");
+    ExpectError([] { ScenarioLoader::Load("/dev/zero"); },
+                "",
+                "cannot read the file: not a regular file");
     ExpectError([] { ScenarioLoader::Load("/"); }, "", "cannot read the file: not a regular file");
     fs::path fifo = fs::path(::testing::TempDir()) / "rpm-scenario-loader" / "fifo.json";
     fs::remove(fifo);
@@ -842,13 +845,13 @@ TEST(ScenarioLoaderTest, LimitsCheckedUpFront)
     doc["name"] = std::string(101, 'a');
     ExpectParseError(doc,
                      "/name",
-                     "expected a name of at most 100 characters, got \"" +
-                         std::string(76, 'a') + "...");
+                     "expected a name of at most 100 characters, got \"" + std::string(76, 'a') +
+                         "...");
     doc["name"] = std::string(100, 'a');
     EXPECT_EQ(Parse(doc).name.size(), 100u);
     // Legal but costly: warned, not refused.
     doc = Base();
-    doc["clients"]["rate"] = 300000; // 3 million connections
+    doc["clients"]["rate"] = 300000;               // 3 million connections
     doc["output"]["timeseries_interval"] = "50us"; // 200,000 samples
     Scenario big = Parse(doc);
     ASSERT_EQ(big.warnings.size(), 2u);
