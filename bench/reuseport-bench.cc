@@ -564,6 +564,8 @@ main(int argc, char* argv[])
     uint32_t busyConnections = 50000;
     double busyRate = 10000;
     uint32_t busyStock = 2000;
+    int busyRounds = 3;
+    cmd.AddValue("busyRounds", "Interleaved rounds of the busy-client table", busyRounds);
     cmd.AddValue("busyConnections",
                  "Connections held open by the busy-client table",
                  busyConnections);
@@ -770,7 +772,7 @@ main(int argc, char* argv[])
     {
         // The same load on one client host and spread over 64: with the server not
         // accepting, every connection stays open on its client host.
-        const int rounds = 3;
+        const int rounds = std::max(1, busyRounds);
         std::cout << "\nbusy client host (server never accepts, connections pile up on the "
                      "clients; "
                   << busyRate << " per second; best of " << rounds << " interleaved rounds)\n";
