@@ -132,7 +132,9 @@ def bench(ctx):
     p = ctx.parser("Runs the same short-connection workload against a stock ns-3 listening "
                    "socket and against the model at 1k, 10k and 100k connections, then "
                    "memory per pending request and per queued child and the cost of closing "
-                   "a listener. Takes 20 to 40 minutes, most of it stock ns-3 at 100k. "
+                   "a listener, then 50,000 connections held open on one client host "
+                   "against the same load over 64 (--tables=busy-client alone). "
+                   "Takes 30 to 50 minutes, most of it stock ns-3 at 100k. "
                    "Prints tables; compare ratios within one run. Other "
                    "arguments go to reuseport-bench (e.g. --tables=schedulers, "
                    "--sizes=1000,10000).")

@@ -9,6 +9,7 @@
 
 #include "ns3/builtin-programs.h"
 #include "ns3/client-load-generator.h"
+#include "ns3/client-tcp-stack.h"
 #include "ns3/config.h"
 #include "ns3/core-module.h"
 #include "ns3/nginx-master.h"
@@ -171,6 +172,8 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
     auto collector = std::make_shared<Collector>();
     for (uint32_t i = 0; i < hosts.GetN(); ++i)
     {
+        // Client sockets are found by hash, not by ns-3's per-node list.
+        ClientTcpStack::Install(hosts.Get(i));
         Ptr<ClientLoadGenerator> g = CreateObject<ClientLoadGenerator>();
         g->SetAttribute("Remote",
                         AddressValue(InetSocketAddress(topo.serverAddress, s.server.port)));

@@ -5,6 +5,8 @@
 #include "ns3/client-connection.h"
 
 #include "ns3/boolean.h"
+#include "ns3/client-tcp-socket.h"
+#include "ns3/client-tcp-stack.h"
 #include "ns3/inet-socket-address.h"
 #include "ns3/inet6-socket-address.h"
 #include "ns3/ipv4-header.h"
@@ -175,7 +177,12 @@ ClientConnection::Start(Ptr<Node> node, const Address& server)
     m_startTime = Simulator::Now();
     m_requestLeft = m_requestBytes;
 
-    Ptr<Socket> socket = Socket::CreateSocket(node, TcpSocketFactory::GetTypeId());
+    // A client host with a ClientTcpStack finds its IPv4 sockets by hash; others use
+    // stock ns-3 sockets. The TCP behaviour is TcpSocketBase's either way.
+    Ptr<ClientTcpStack> stack =
+        InetSocketAddress::IsMatchingType(server) ? node->GetObject<ClientTcpStack>() : nullptr;
+    Ptr<Socket> socket = stack ? Ptr<Socket>(stack->CreateSocket())
+                               : Socket::CreateSocket(node, TcpSocketFactory::GetTypeId());
     Ptr<TcpSocketBase> tcp = DynamicCast<TcpSocketBase>(socket);
     NS_ABORT_MSG_UNLESS(tcp, "ClientConnection needs the stock ns-3 TcpSocketBase");
     if (m_linuxDefaults)
@@ -618,10 +625,9 @@ ClientConnection::AbortSilently()
     Address peer;
     Ptr<Node> node = m_socket->GetNode();
     Ptr<Ipv4L3Protocol> ipv4 = node->GetObject<Ipv4L3Protocol>();
-    Ptr<TcpL4Protocol> tcp = node->GetObject<TcpL4Protocol>();
     if (m_socket->GetSockName(local) != 0 || m_socket->GetPeerName(peer) != 0 ||
         !InetSocketAddress::IsMatchingType(local) || !InetSocketAddress::IsMatchingType(peer) ||
-        !ipv4 || !tcp)
+        !ipv4)
     {
         NS_LOG_WARN(this << " cannot abort silently, closing instead");
         m_socket->Close();
@@ -655,6 +661,14 @@ ClientConnection::AbortSilently()
     ip.SetDestination(localAddress.GetIpv4());
     ip.SetProtocol(TcpL4Protocol::PROT_NUMBER);
     ip.SetPayloadSize(packet->GetSize());
+    // The interface's TCP, as Ipv4L3Protocol would choose it: a ClientTcpStack if installed.
+    Ptr<IpL4Protocol> tcp = ipv4->GetProtocol(TcpL4Protocol::PROT_NUMBER, interface);
+    if (!tcp)
+    {
+        NS_LOG_WARN(this << " no TCP on the node, closing");
+        m_socket->Close();
+        return;
+    }
     tcp->Receive(packet, ip, ipv4->GetInterface(interface));
 }
 

@@ -16,6 +16,8 @@
 #include "ns3/builtin-programs.h"
 #include "ns3/client-connection.h"
 #include "ns3/client-load-generator.h"
+#include "ns3/client-tcp-socket.h"
+#include "ns3/client-tcp-stack.h"
 #include "ns3/four-tuple.h"
 #include "ns3/kernel-events.h"
 #include "ns3/linux-tcp-defaults.h"
