@@ -25,6 +25,8 @@ PACKAGES = [
     "libgtest-dev",        # unit tests
     "python3-jsonschema",  # validates JSON files against their schemas
     "python3-matplotlib",  # plots
+    "clang-14",            # the scenario loader's fuzz target (libFuzzer, sanitizers)
+    "libclang-rt-14-dev",  # libFuzzer and the sanitizer runtimes for clang-14
 ]
 
 # Debian's own Python: only it imports the python3-* packages above; the python3 on PATH
@@ -86,6 +88,60 @@ def format(ctx):
                            capture_output=True, text=True, check=True).stdout.split()
     mode = ["--dry-run", "--Werror"] if opts.check else ["-i"]
     ctx.run(["clang-format", *mode, *files], cwd=ctx.top)
+
+
+def fuzz(ctx):
+    """Build the scenario loader's fuzz target (clang, libFuzzer) and run it (default 60 s)."""
+    p = ctx.parser("Feeds mutated scenario files to the loader (read, sweep expansion, "
+                   "topology check) under AddressSanitizer and UBSan, from the shipped "
+                   "scenarios, the bad files of the loader's tests and fuzz/regressions/. "
+                   "New inputs are kept in build/fuzz-corpus/, crashes in "
+                   "build/fuzz-artifacts/. Fails on a crash. Other arguments go to libFuzzer "
+                   "(e.g. -jobs=2, -max_len=4096).")
+    limit = p.add_mutually_exclusive_group()
+    limit.add_argument("--runs", type=int, metavar="N", help="stop after N executions")
+    limit.add_argument("--time", type=int, metavar="S", help="stop after S seconds")
+    p.add_argument("--no-regressions", action="store_true",
+                   help="do not seed with fuzz/regressions/ (inputs that crashed before)")
+    opts, rest = p.parse_known_args(ctx.args)
+    _ensure_built(ctx, ["--target", "scenario-loader-fuzz"])
+    fuzzer = ctx.build_dir / "fuzz" / "scenario-loader-fuzz"
+    if not fuzzer.is_file():
+        ctx.fail(f"the build made no {_shown(fuzzer)} (configured with -DRPM_FUZZ=OFF?)")
+    corpus = ctx.build_dir / "fuzz-corpus"
+    artifacts = ctx.build_dir / "fuzz-artifacts"
+    corpus.mkdir(exist_ok=True)
+    artifacts.mkdir(exist_ok=True)
+    seeds = [ctx.top / "scenarios", ctx.top / "src/reuseport-migration/test/bad-scenarios"]
+    if not opts.no_regressions:
+        seeds.append(ctx.top / "fuzz" / "regressions")
+    limit = ([f"-runs={opts.runs}"] if opts.runs is not None else
+             [f"-max_total_time={opts.time if opts.time is not None else 60}"])
+    # libFuzzer saves new inputs in the first directory only: the seeds stay as they are.
+    cmd = [fuzzer, *limit, f"-dict={ctx.top / 'fuzz' / 'scenario.dict'}", "-max_len=65536",
+           "-rss_limit_mb=2048", "-timeout=30", "-print_final_stats=1",
+           f"-artifact_prefix={artifacts}/", *rest, corpus, *seeds]
+    print("+", shlex.join(map(str, cmd)), flush=True)
+    stats, written, cov = {}, [], "?"
+    with subprocess.Popen(list(map(str, cmd)), stderr=subprocess.PIPE, text=True,
+                          errors="replace") as proc:
+        for line in proc.stderr:
+            sys.stderr.write(line)
+            if line.startswith("stat::"):
+                key, _, value = line[len("stat::"):].partition(":")
+                stats[key.strip()] = value.strip()
+            elif line.startswith("#") and " cov: " in line:
+                cov = line.split(" cov: ", 1)[1].split()[0]
+            elif "Test unit written to " in line:
+                written.append(line.split("Test unit written to ", 1)[1].strip())
+    ctx.log(f"{stats.get('number_of_executed_units', '?')} executions, "
+            f"{stats.get('average_exec_per_sec', '?')} per second, cov: {cov}; "
+            f"corpus {_shown(corpus)}")
+    for path in written:
+        ctx.log(f"crash input: {_shown(path)}")
+    if proc.returncode:
+        ctx.fail(f"the fuzz target failed with status {proc.returncode}"
+                 + ("" if written else " (no input written)"), 1)
 
 
 # Experiment verbs (scenarios, plot, bench) go here. Each starts with _ensure_built(ctx);
