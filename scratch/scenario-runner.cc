@@ -23,6 +23,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <set>
 #include <string>
 #include <sys/time.h>
@@ -239,15 +240,16 @@ main(int argc, char* argv[])
             {
                 // Long runs say where they are, at most every 10 s.
                 auto began = std::chrono::steady_clock::now();
-                auto last = began;
+                // Shared: the runner keeps a copy of the callback per progress event.
+                auto last = std::make_shared<std::chrono::steady_clock::time_point>(began);
                 Time duration = r.scenario.duration;
-                options.progress = [k, began, last, duration](double f) mutable {
+                options.progress = [k, began, last, duration](double f) {
                     auto now = std::chrono::steady_clock::now();
-                    if (now - last < std::chrono::seconds(10))
+                    if (now - *last < std::chrono::seconds(10))
                     {
                         return;
                     }
-                    last = now;
+                    *last = now;
                     double wall = std::chrono::duration<double>(now - began).count();
                     std::fprintf(stderr,
                                  "run %u: %.1f s of %.1f s simulated (%.0f%%), %.0f s wall\n",
