@@ -20,6 +20,7 @@
 #include "ns3/tcp-header.h"
 #include "ns3/tcp-l4-protocol.h"
 #include "ns3/tcp-recovery-ops.h"
+#include "ns3/tcp-socket-setup.h"
 #include "ns3/type-id.h"
 #include "ns3/uinteger.h"
 
@@ -152,25 +153,8 @@ ClientTcpStack::CreateSocket()
     {
         // Built on first use, so that Config defaults set before the run apply, like
         // TcpL4Protocol::CreateSocket() builds each socket.
-        TypeIdValue rttType;
-        TypeIdValue congestionType;
-        TypeIdValue recoveryType;
-        m_tcp->GetAttribute("RttEstimatorType", rttType);
-        m_tcp->GetAttribute("SocketType", congestionType);
-        m_tcp->GetAttribute("RecoveryType", recoveryType);
-        ObjectFactory factory;
-        factory.SetTypeId(rttType.Get());
-        Ptr<RttEstimator> rtt = factory.Create<RttEstimator>();
-        factory.SetTypeId(congestionType.Get());
-        Ptr<TcpCongestionOps> congestion = factory.Create<TcpCongestionOps>();
-        factory.SetTypeId(recoveryType.Get());
-        Ptr<TcpRecoveryOps> recovery = factory.Create<TcpRecoveryOps>();
         m_template = CreateObject<ClientTcpSocket>();
-        m_template->SetNode(m_node);
-        m_template->SetTcp(m_tcp);
-        m_template->SetRtt(rtt);
-        m_template->SetCongestionControlAlgorithm(congestion);
-        m_template->SetRecoveryAlgorithm(recovery);
+        SetUpLikeTcpL4(m_template, m_node, m_tcp);
         m_template->m_stack = this;
     }
     return m_template->Clone();

@@ -26,6 +26,7 @@
 #include "ns3/tcp-option-ts.h"
 #include "ns3/tcp-option-winscale.h"
 #include "ns3/tcp-recovery-ops.h"
+#include "ns3/tcp-socket-setup.h"
 #include "ns3/type-id.h"
 #include "ns3/uinteger.h"
 
@@ -296,26 +297,8 @@ ReuseportStack::CreateListener()
                         "ReuseportStack: the node has no TCP; install the internet stack "
                         "before the reuseport stack");
     // Build the child template like TcpL4Protocol::CreateSocket, so the node's defaults apply.
-    TypeIdValue rttType;
-    TypeIdValue congestionType;
-    TypeIdValue recoveryType;
-    m_tcp->GetAttribute("RttEstimatorType", rttType);
-    m_tcp->GetAttribute("SocketType", congestionType);
-    m_tcp->GetAttribute("RecoveryType", recoveryType);
-    ObjectFactory factory;
-    factory.SetTypeId(rttType.Get());
-    Ptr<RttEstimator> rtt = factory.Create<RttEstimator>();
-    factory.SetTypeId(congestionType.Get());
-    Ptr<TcpCongestionOps> congestion = factory.Create<TcpCongestionOps>();
-    factory.SetTypeId(recoveryType.Get());
-    Ptr<TcpRecoveryOps> recovery = factory.Create<TcpRecoveryOps>();
-
     Ptr<ReuseportTcpSocket> tmpl = CreateObject<ReuseportTcpSocket>();
-    tmpl->SetNode(m_node);
-    tmpl->SetTcp(m_tcp);
-    tmpl->SetRtt(rtt);
-    tmpl->SetCongestionControlAlgorithm(congestion);
-    tmpl->SetRecoveryAlgorithm(recovery);
+    SetUpLikeTcpL4(tmpl, m_node, m_tcp);
     tmpl->m_stack = this;
     if (m_linuxDefaults)
     {
