@@ -21,7 +21,7 @@ TypeId
 ClientTcpSocket::GetTypeId()
 {
     static TypeId tid = TypeId("ns3::ClientTcpSocket")
-                            .SetParent<TcpSocketBase>()
+                            .SetParent<LinuxTcpSocket>()
                             .SetGroupName("ReuseportMigration")
                             .AddConstructor<ClientTcpSocket>();
     return tid;
@@ -34,7 +34,7 @@ ClientTcpSocket::GetInstanceTypeId() const
 }
 
 ClientTcpSocket::ClientTcpSocket()
-    : TcpSocketBase(),
+    : LinuxTcpSocket(),
       m_ownedEndPoint(nullptr),
       m_registered(false),
       m_releaseCheckScheduled(false)
@@ -44,7 +44,7 @@ ClientTcpSocket::ClientTcpSocket()
 }
 
 ClientTcpSocket::ClientTcpSocket(const ClientTcpSocket& sock)
-    : TcpSocketBase(sock),
+    : LinuxTcpSocket(sock),
       m_stack(sock.m_stack),
       m_ownedEndPoint(nullptr),
       m_registered(false),
@@ -75,7 +75,7 @@ ClientTcpSocket::DoDispose()
 {
     NS_LOG_FUNCTION(this);
     m_stack = nullptr;
-    TcpSocketBase::DoDispose();
+    LinuxTcpSocket::DoDispose();
 }
 
 Ptr<ClientTcpSocket>
@@ -153,7 +153,7 @@ int
 ClientTcpSocket::Close()
 {
     Ptr<ClientTcpSocket> self = this; // the call may release the socket
-    int ret = TcpSocketBase::Close();
+    int ret = LinuxTcpSocket::Close();
     AfterEvent();
     return ret;
 }
@@ -164,7 +164,7 @@ ClientTcpSocket::DoForwardUp(Ptr<Packet> packet,
                              const Address& toAddress)
 {
     Ptr<ClientTcpSocket> self = this;
-    TcpSocketBase::DoForwardUp(packet, fromAddress, toAddress);
+    LinuxTcpSocket::DoForwardUp(packet, fromAddress, toAddress);
     AfterEvent();
 }
 
@@ -172,7 +172,7 @@ void
 ClientTcpSocket::ReTxTimeout()
 {
     Ptr<ClientTcpSocket> self = this;
-    TcpSocketBase::ReTxTimeout();
+    LinuxTcpSocket::ReTxTimeout();
     AfterEvent();
 }
 

@@ -5,7 +5,7 @@
 #ifndef CLIENT_TCP_SOCKET_H
 #define CLIENT_TCP_SOCKET_H
 
-#include "ns3/tcp-socket-base.h"
+#include "ns3/linux-tcp-socket.h"
 
 namespace ns3
 {
@@ -15,18 +15,18 @@ class Ipv4EndPoint;
 
 /**
  * \ingroup reuseport-migration
- * \brief A client TcpSocketBase whose endpoint lives in the host's ClientTcpStack
+ * \brief A client LinuxTcpSocket whose endpoint lives in the host's ClientTcpStack
  * instead of ns-3's endpoint list.
  *
  * Only how the endpoint is allocated, found and released differs from
- * TcpSocketBase: Bind() takes an ephemeral port from the ClientTcpStack and
+ * LinuxTcpSocket: Bind() takes an ephemeral port from the ClientTcpStack and
  * creates the Ipv4EndPoint itself (ns-3's demux never sees it, and the socket is
- * not in TcpL4Protocol's socket list); every TCP behaviour is TcpSocketBase's.
+ * not in TcpL4Protocol's socket list); every TCP behaviour is LinuxTcpSocket's.
  * The stack holds the socket until its endpoint is released, which is noticed
  * after each segment, retransmission timeout and Close(), and when the "State"
  * trace reaches CLOSED (TIME_WAIT and LAST_ACK timers). IPv4 only.
  */
-class ClientTcpSocket : public TcpSocketBase
+class ClientTcpSocket : public LinuxTcpSocket
 {
   public:
     /**

@@ -37,7 +37,13 @@ LinuxTcpDefaults::DelAckTimeout()
 Time
 LinuxTcpDefaults::ClockGranularity()
 {
-    return MilliSeconds(1);
+    return MilliSeconds(200);
+}
+
+Time
+LinuxTcpDefaults::TimeoutMin()
+{
+    return MilliSeconds(8);
 }
 
 Time

@@ -30,17 +30,24 @@ class TcpSocket;
  * | TcpSocket::DataRetries            | 15     | net.ipv4.tcp_retries2            |
  * | TcpSocket::DelAckTimeout          | 40 ms  | TCP_DELACK_MIN                   |
  * | TcpSocketBase::MinRto             | 200 ms | TCP_RTO_MIN                      |
- * | TcpSocketBase::ClockGranularity   | 1 ms   | 1 jiffy at HZ=1000               |
+ * | TcpSocketBase::ClockGranularity   | 200 ms | the floor of rttvar: TCP_RTO_MIN |
  * | TcpSocketBase::MaxSegLifetime     | 30 s   | TCP_TIMEWAIT_LEN (60 s) = 2 MSL  |
  *
+ * ns-3 computes RTO = max(srtt + max(G, 4 rttvar), MinRto) (RFC 6298 with clock
+ * granularity G). Linux keeps rttvar at least TCP_RTO_MIN (tcp_rtt_estimator), so its
+ * RTO is srtt + max(4 rttvar, 200 ms): the same formula with G = 200 ms. With 1 ms the
+ * RTO would stay 200 ms at any RTT below 50 ms, where Linux's is 200 ms + srtt.
+
  * ns-3 counts SYN *transmissions* in ConnCount, and backs the SYN timer off as
  * ConnTimeout * 2^k, so 7 gives SYNs at 0, 1, 3, 7, 15, 31 and 63 s and a
  * connect failure at 127 s, exactly as Linux with tcp_syn_retries = 6.
  *
- * Remaining differences that attributes cannot fix: ns-3 caps the backed-off
- * RTO at 60 s (Linux TCP_RTO_MAX is 120 s), has no FIN_WAIT_2 timeout
- * (tcp_fin_timeout), and closing a SYN_SENT socket sends a RST in ns-3 but
- * nothing in Linux.
+ * LinuxTcpSocket adds the behaviours that attributes cannot give (challenge ACKs, the
+ * tail loss probe, RTT samples from timestamps, quick ACKs). Remaining differences:
+ * ns-3 caps the backed-off RTO at 60 s (Linux TCP_RTO_MAX is 120 s), has no FIN_WAIT_2
+ * timeout (tcp_fin_timeout), does not round timers up to jiffies (4 ms at HZ=250, so
+ * Linux's smallest RTO reads 204 ms), and closing a SYN_SENT socket sends a RST in ns-3
+ * but nothing in Linux (ClientConnection aborts such sockets silently).
  */
 class LinuxTcpDefaults
 {
@@ -67,10 +74,16 @@ class LinuxTcpDefaults
     static Time DelAckTimeout();
 
     /**
-     * \brief Timer granularity used in the RTO computation.
-     * \return 1 ms
+     * \brief The clock granularity G of ns-3's RTO formula.
+     * \return 200 ms, Linux's floor of rttvar (TCP_RTO_MIN)
      */
     static Time ClockGranularity();
+
+    /**
+     * \brief The shortest TCP timer (TCP_TIMEOUT_MIN, 2 jiffies), used by the loss probe.
+     * \return 8 ms (HZ=250, Debian's and this project's reference kernel)
+     */
+    static Time TimeoutMin();
 
     /**
      * \brief Maximum segment lifetime; TIME_WAIT lasts twice this.

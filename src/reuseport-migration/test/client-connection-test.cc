@@ -13,6 +13,8 @@
 //   data segment: 54 B + payload
 //   RST|ACK from ns-3's no-endpoint path or a test responder: no options: 42 B
 
+#include "test-network.h"
+
 #include "ns3/boolean.h"
 #include "ns3/client-connection.h"
 #include "ns3/client-load-generator.h"
@@ -70,80 +72,8 @@ const uint32_t SYN_FRAME = 58;       //!< SYN or SYN|ACK frame size
 const uint32_t ACK_FRAME = 54;       //!< ACK, RST or FIN frame size with timestamps
 const uint32_t NO_OPTION_FRAME = 42; //!< RST or RST|ACK without options
 
-/**
- * \brief One TCP segment seen on a device.
- */
-struct Segment
-{
-    Time time;        //!< When it started transmission
-    uint8_t flags;    //!< TCP flags
-    uint32_t payload; //!< TCP payload bytes
-};
-
-/**
- * \brief Records every TCP segment a point-to-point device starts sending.
- */
-class WireTap
-{
-  public:
-    /**
-     * \brief Attach to a device's PhyTxBegin trace.
-     * \param device the device
-     */
-    explicit WireTap(Ptr<NetDevice> device)
-        : m_device(device)
-    {
-        device->TraceConnectWithoutContext("PhyTxBegin", MakeCallback(&WireTap::Record, this));
-    }
-
-    ~WireTap()
-    {
-        m_device->TraceDisconnectWithoutContext("PhyTxBegin", MakeCallback(&WireTap::Record, this));
-    }
-
-    /**
-     * \brief Segments with all of some flags set.
-     * \param flags the flags
-     * \return their start times
-     */
-    std::vector<Time> With(uint8_t flags) const
-    {
-        std::vector<Time> times;
-        for (const auto& s : segments)
-        {
-            if ((s.flags & flags) == flags)
-            {
-                times.push_back(s.time);
-            }
-        }
-        return times;
-    }
-
-    std::vector<Segment> segments; //!< Segments in transmission order
-
-  private:
-    /**
-     * \brief Trace sink.
-     * \param p the frame, PPP header included
-     */
-    void Record(Ptr<const Packet> p)
-    {
-        Ptr<Packet> copy = p->Copy();
-        PppHeader ppp;
-        Ipv4Header ip;
-        TcpHeader tcp;
-        copy->RemoveHeader(ppp);
-        copy->RemoveHeader(ip);
-        if (ip.GetProtocol() != 6)
-        {
-            return;
-        }
-        copy->RemoveHeader(tcp);
-        segments.push_back({Simulator::Now(), tcp.GetFlags(), copy->GetSize()});
-    }
-
-    Ptr<NetDevice> m_device; //!< The tapped device
-};
+using test::Segment;
+using test::WireTap;
 
 /**
  * \brief A stock ns-3 TCP server with a scripted reaction to the request.
@@ -694,14 +624,15 @@ TEST_F(ClientConnectionTest, DataRetriesExhausted)
     EXPECT_TRUE(c->WasConnected());
     EXPECT_FALSE(c->SawRst());
     // The request enters TCP one time step (1 ns) after Send(), which starts the
-    // RTO timer. RTO starts at MinRto (200 ms > 3 x 10 ms RTT) and doubles up to
-    // ns-3's 60 s cap: retransmissions after 0.2, 0.6, 1.4, ... s, and the 16th
-    // timeout, 0.2 * (2^9 - 1) + 7 * 60 = 522.2 s in, gives up. (Linux caps the
-    // RTO at 120 s and would give up after 924.6 s.)
+    // RTO timer. The handshake's sample is 10 ms (timestamps count milliseconds), so
+    // the RTO is Linux's srtt + max(4 rttvar, 200 ms) = 210 ms; it doubles up to
+    // ns-3's 60 s cap: retransmissions after 0.21, 0.63, 1.47, ... s, and the 16th
+    // timeout, 0.21 * (2^9 - 1) + 7 * 60 = 527.31 s in, gives up. (Linux caps the
+    // RTO at 120 s and would give up later.) A stock socket sends no loss probe.
     Time queued = ConnectedAt() + NanoSeconds(1);
-    EXPECT_EQ(c->GetEndTime(), queued + MilliSeconds(522200));
+    EXPECT_EQ(c->GetEndTime(), queued + MilliSeconds(527310));
     std::vector<Time> retransmissions;
-    Time rto = MilliSeconds(200);
+    Time rto = MilliSeconds(210);
     Time at = queued;
     for (int i = 0; i < 15; ++i)
     {
@@ -839,7 +770,7 @@ TEST_F(ClientConnectionTest, LinuxDefaultsApplied)
     socket->GetAttribute("MinRto", t);
     EXPECT_EQ(t.Get(), MilliSeconds(200)); // TCP_RTO_MIN
     socket->GetAttribute("ClockGranularity", t);
-    EXPECT_EQ(t.Get(), MilliSeconds(1));
+    EXPECT_EQ(t.Get(), MilliSeconds(200)); // rttvar >= TCP_RTO_MIN in tcp_rtt_estimator
     socket->GetAttribute("MaxSegLifetime", d);
     EXPECT_EQ(d.Get(), 30.0); // TIME_WAIT = 2 MSL = TCP_TIMEWAIT_LEN
 }

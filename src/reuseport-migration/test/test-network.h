@@ -10,10 +10,12 @@
 #include "ns3/internet-module.h"
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
+#include "ns3/ppp-header.h"
 #include "ns3/reuseport-helper.h"
 #include "ns3/reuseport-listener.h"
 #include "ns3/reuseport-stack.h"
 #include "ns3/reuseport-tcp-socket.h"
+#include "ns3/tcp-header.h"
 
 #include <gtest/gtest.h>
 #include <map>
@@ -91,6 +93,81 @@ struct TestNetwork
 
     std::vector<Ptr<ClientConnection>> connections; //!< every connection opened
     std::vector<uint32_t> connectionClient;         //!< client host of each connection
+};
+
+/**
+ * \brief One TCP segment seen on a device.
+ */
+struct Segment
+{
+    Time time;        //!< When it started transmission
+    uint8_t flags;    //!< TCP flags
+    uint32_t payload; //!< TCP payload bytes
+};
+
+/**
+ * \brief Records every TCP segment a point-to-point device starts sending.
+ */
+class WireTap
+{
+  public:
+    /**
+     * \brief Attach to a device's PhyTxBegin trace.
+     * \param device the device
+     */
+    explicit WireTap(Ptr<NetDevice> device)
+        : m_device(device)
+    {
+        device->TraceConnectWithoutContext("PhyTxBegin", MakeCallback(&WireTap::Record, this));
+    }
+
+    ~WireTap()
+    {
+        m_device->TraceDisconnectWithoutContext("PhyTxBegin", MakeCallback(&WireTap::Record, this));
+    }
+
+    /**
+     * \brief Segments with all of some flags set.
+     * \param flags the flags
+     * \return their start times
+     */
+    std::vector<Time> With(uint8_t flags) const
+    {
+        std::vector<Time> times;
+        for (const auto& s : segments)
+        {
+            if ((s.flags & flags) == flags)
+            {
+                times.push_back(s.time);
+            }
+        }
+        return times;
+    }
+
+    std::vector<Segment> segments; //!< Segments in transmission order
+
+  private:
+    /**
+     * \brief Trace sink.
+     * \param p the frame, PPP header included
+     */
+    void Record(Ptr<const Packet> p)
+    {
+        Ptr<Packet> copy = p->Copy();
+        PppHeader ppp;
+        Ipv4Header ip;
+        TcpHeader tcp;
+        copy->RemoveHeader(ppp);
+        copy->RemoveHeader(ip);
+        if (ip.GetProtocol() != 6)
+        {
+            return;
+        }
+        copy->RemoveHeader(tcp);
+        segments.push_back({Simulator::Now(), tcp.GetFlags(), copy->GetSize()});
+    }
+
+    Ptr<NetDevice> m_device; //!< The tapped device
 };
 
 /**
