@@ -7,8 +7,8 @@
 // is the expected answer to a bad file; any other exception, an abort or a sanitizer report
 // is a bug.
 
-#include "scenario-loader.h"
-#include "topology-builder.h"
+#include "ns3/scenario-loader.h"
+#include "ns3/topology-builder.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -5,9 +5,8 @@
 #ifndef SCENARIO_LOADER_H
 #define SCENARIO_LOADER_H
 
-#include "scenario.h"
-
 #include "ns3/nstime.h"
+#include "ns3/scenario.h"
 
 #include <nlohmann/json_fwd.hpp>
 #include <string>
