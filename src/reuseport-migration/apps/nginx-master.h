@@ -5,7 +5,7 @@
 #ifndef NGINX_MASTER_H
 #define NGINX_MASTER_H
 
-#include "reuseport-program.h"
+#include "ns3/reuseport-program.h"
 
 #include "ns3/application.h"
 #include "ns3/event-id.h"

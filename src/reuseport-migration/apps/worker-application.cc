@@ -4,8 +4,8 @@
 
 #include "worker-application.h"
 
-#include "reuseport-listener.h"
-#include "reuseport-tcp-socket.h"
+#include "ns3/reuseport-listener.h"
+#include "ns3/reuseport-tcp-socket.h"
 
 #include "ns3/log.h"
 #include "ns3/packet.h"

@@ -4,11 +4,11 @@
 
 #include "nginx-master.h"
 
-#include "builtin-programs.h"
-#include "reuseport-group.h"
-#include "reuseport-listener.h"
-#include "reuseport-selector.h"
-#include "reuseport-stack.h"
+#include "ns3/builtin-programs.h"
+#include "ns3/reuseport-group.h"
+#include "ns3/reuseport-listener.h"
+#include "ns3/reuseport-selector.h"
+#include "ns3/reuseport-stack.h"
 #include "worker-application.h"
 
 #include "ns3/abort.h"
