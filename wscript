@@ -27,6 +27,11 @@ PACKAGES = [
     "python3-matplotlib",  # plots
     "clang-14",            # the scenario loader's fuzz target (libFuzzer, sanitizers)
     "libclang-rt-14-dev",  # libFuzzer and the sanitizer runtimes for clang-14
+    "libbpf-dev",          # opens the eBPF programs' ELF objects; bpf/bpf_helpers.h
+    "libelf-dev",          # reads their relocations; libbpf links it
+    "zlib1g-dev",          # libbpf links it
+    "linux-libc-dev",      # the kernel's UAPI headers (linux/bpf.h) for programs/*.bpf.c
+    "pkg-config",          # CMake finds libbpf and libelf through it
 ]
 
 # Debian's own Python: only it imports the python3-* packages above; the python3 on PATH
