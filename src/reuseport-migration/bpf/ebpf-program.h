@@ -61,6 +61,9 @@ constexpr uint32_t MAP = 0x100;      //!< + map index: a map (not dereferenceabl
 constexpr uint32_t MAP_VALUE = 0x200; //!< + map index: the map's values
 constexpr uint32_t MAX_MAPS = 0x100;  //!< maps per program
 constexpr uint32_t STACK_SIZE = 512;  //!< MAX_BPF_STACK
+/// Offset of the stack's first byte in its region: an access below the stack stays in the
+/// region (no borrow into another one), so the fault names the stack.
+constexpr uint32_t STACK_BASE = 0x40000000;
 
 /// \return the address of offset in region
 constexpr uint64_t

@@ -211,7 +211,8 @@ EbpfVm::Describe(uint64_t addr, uint32_t size, bool write) const
                ContextFieldName(off) + (write ? "): the context is read-only" : ")");
     case bpfaddr::STACK:
         return what + "at frame pointer " +
-               std::to_string(static_cast<int64_t>(off) - bpfaddr::STACK_SIZE) +
+               std::to_string(static_cast<int64_t>(off) - bpfaddr::STACK_BASE -
+                              bpfaddr::STACK_SIZE) +
                ": outside the 512-byte stack";
     case bpfaddr::PACKET:
         return what + "at packet offset " + std::to_string(off) + " of " +
@@ -243,9 +244,9 @@ EbpfVm::Translate(uint64_t addr, uint32_t size, bool write, size_t pc)
     switch (region)
     {
     case bpfaddr::STACK:
-        if (off + size <= bpfaddr::STACK_SIZE)
+        if (off >= bpfaddr::STACK_BASE && off - bpfaddr::STACK_BASE + size <= bpfaddr::STACK_SIZE)
         {
-            return m_stack + off;
+            return m_stack + (off - bpfaddr::STACK_BASE);
         }
         break;
     case bpfaddr::CTX:
@@ -455,7 +456,7 @@ EbpfVm::Run(const EbpfRunContext& ctx, EbpfHost* host)
 
     uint64_t r[11] = {};
     r[BPF_REG_1] = bpfaddr::Make(bpfaddr::CTX, 0);
-    r[BPF_REG_10] = bpfaddr::Make(bpfaddr::STACK, bpfaddr::STACK_SIZE);
+    r[BPF_REG_10] = bpfaddr::Make(bpfaddr::STACK, bpfaddr::STACK_BASE + bpfaddr::STACK_SIZE);
     const EbpfInsn* insns = m_program.GetInsns().data();
     const uint64_t budget = m_budget;
     uint64_t count = 0;
