@@ -9,6 +9,7 @@
 
 #include "ns3/random-variable-stream.h"
 #include "ns3/reuseport-program.h"
+#include "ns3/reuseport-sock-array.h"
 
 #include <memory>
 #include <string>

@@ -200,7 +200,7 @@ class TestHost : public EbpfHost
 
 /// Load and run a program once; returns r0.
 inline uint64_t
-Run(const Prog& p,
+Exec(const Prog& p,
     const EbpfRunContext& ctx = EbpfRunContext{},
     const std::vector<BpfMapDef>& maps = {},
     EbpfHost* host = nullptr)

@@ -83,25 +83,39 @@ TEST(BpfLoad, OpensTheMigrateToNewObject)
     EXPECT_EQ(p.section, "sk_reuseport/migrate");
     EXPECT_EQ(p.type, BPF_PROG_TYPE_SK_REUSEPORT);
     EXPECT_EQ(p.attachType, BPF_SK_REUSEPORT_SELECT_OR_MIGRATE);
+    // libbpf lists maps in its own order: find them by name.
     ASSERT_EQ(o.GetMaps().size(), 2u);
-    EXPECT_EQ(o.GetMaps()[0].name, "new_listeners");
-    EXPECT_EQ(o.GetMaps()[0].type, BPF_MAP_TYPE_REUSEPORT_SOCKARRAY);
-    EXPECT_EQ(o.GetMaps()[0].keySize, 4u);
-    EXPECT_EQ(o.GetMaps()[0].valueSize, 8u);
-    EXPECT_EQ(o.GetMaps()[0].maxEntries, 64u);
-    EXPECT_EQ(o.GetMaps()[1].name, "new_count");
-    EXPECT_EQ(o.GetMaps()[1].type, BPF_MAP_TYPE_ARRAY);
-    EXPECT_EQ(o.GetMaps()[1].maxEntries, 1u);
+    auto map = [&o](const std::string& name) {
+        for (const BpfMapDef& m : o.GetMaps())
+        {
+            if (m.name == name)
+            {
+                return m;
+            }
+        }
+        ADD_FAILURE() << "no map " << name;
+        return BpfMapDef{};
+    };
+    BpfMapDef listeners = map("new_listeners");
+    EXPECT_EQ(listeners.type, BPF_MAP_TYPE_REUSEPORT_SOCKARRAY);
+    EXPECT_EQ(listeners.keySize, 4u);
+    EXPECT_EQ(listeners.valueSize, 8u);
+    EXPECT_EQ(listeners.maxEntries, 64u);
+    BpfMapDef count = map("new_count");
+    EXPECT_EQ(count.type, BPF_MAP_TYPE_ARRAY);
+    EXPECT_EQ(count.valueSize, 4u);
+    EXPECT_EQ(count.maxEntries, 1u);
     // Both map references were resolved: each names its map by index.
-    std::vector<int32_t> refs;
+    std::vector<std::string> refs;
     for (const struct bpf_insn& i : p.insns)
     {
         if (i.code == (BPF_LD | BPF_IMM | BPF_DW) && i.src_reg == BPF_PSEUDO_MAP_FD)
         {
-            refs.push_back(i.imm);
+            refs.push_back(o.GetMaps().at(i.imm).name);
         }
     }
-    EXPECT_EQ(refs, (std::vector<int32_t>{1, 0})); // new_count first, then new_listeners
+    // The lookup of new_count comes first, then the selection from new_listeners.
+    EXPECT_EQ(refs, (std::vector<std::string>{"new_count", "new_listeners"}));
 }
 
 TEST(BpfLoad, SectionNamesGiveTheAttachType)
@@ -187,12 +201,18 @@ TEST(BpfLoad, RefusesAContextReadOutsideTheFields)
 
 TEST(BpfLoad, RefusesAMissingMap)
 {
+    BpfMapDef one;
+    one.name = "one";
+    one.type = BPF_MAP_TYPE_ARRAY;
+    one.keySize = 4;
+    one.valueSize = 4;
+    one.maxEntries = 1;
     Prog p;
     p << Lddw(1, 0, BPF_PSEUDO_MAP_FD) << Lddw(1, 0, BPF_PSEUDO_MAP_FD) << Mov64(0, 1) << Exit();
     p.insns[2].imm = 3;
-    BpfLoadError e = LoadError(p);
+    BpfLoadError e = LoadError(p, {one});
     EXPECT_EQ(e.GetInsn(), 2);
-    EXPECT_TRUE(Has(e, "reference to map 3, but the object has 0 map(s)")) << e.what();
+    EXPECT_TRUE(Has(e, "reference to map 3, but the object has 1 map(s)")) << e.what();
     Ptr<BpfReuseportProgram> prog = CreateObject<BpfReuseportProgram>();
     prog->Load(Program("migrate-to-new"));
     EXPECT_THROW(prog->GetSockArray("no_such_map"), BpfLoadError);

@@ -182,7 +182,7 @@ class BpfProgramModelTest : public ReuseportTest
 {
   protected:
     /// Every listener a child was queued at, per connection, in order.
-    std::map<uint16_t, std::vector<uint32_t>> queuedAt;
+    std::map<std::pair<uint32_t, uint16_t>, std::vector<uint32_t>> queuedAt;
 
     void Track(TestNetwork& net)
     {
@@ -190,7 +190,7 @@ class BpfProgramModelTest : public ReuseportTest
             "ChildQueued",
             Callback<void, const FourTuple&, Ptr<const ReuseportListener>>(
                 [this](const FourTuple& t, Ptr<const ReuseportListener> l) {
-                    queuedAt[t.remotePort].push_back(l->GetId());
+                    queuedAt[{t.remote.Get(), t.remotePort}].push_back(l->GetId());
                 }));
     }
 };
@@ -245,7 +245,7 @@ TEST_F(BpfProgramModelTest, MigrateToNewSpreadsByHashModuloN)
                     net.ClientAddressOf(i),
                     net.connections[i]->GetLocalPort()};
         uint32_t h = net.stack->GetFlowHash(t);
-        const std::vector<uint32_t>& at = queuedAt[t.remotePort];
+        const std::vector<uint32_t>& at = queuedAt[{t.remote.Get(), t.remotePort}];
         ASSERT_EQ(at.size(), 2u) << "connection " << i;
         // Steering over [A, B] by the kernel's reciprocal_scale, then the program's h % 3.
         Ptr<ReuseportListener> steered = ReciprocalScale(h, 2) == 0 ? a : b;

@@ -29,7 +29,7 @@ Binary(bool is64, uint8_t op, uint64_t a, uint64_t b, int16_t off = 0)
     Prog p;
     p << Lddw(0, a) << Lddw(1, b) << (is64 ? Alu64X(op, 0, 1, off) : Alu32X(op, 0, 1, off))
       << Exit();
-    return Run(p);
+    return Exec(p);
 }
 
 constexpr uint64_t ALL_ONES = std::numeric_limits<uint64_t>::max();
@@ -52,13 +52,13 @@ TEST(BpfVmAlu, ImmediateIsSignExtendedFor64BitsOnly)
 {
     Prog p64;
     p64 << Mov64(0, -1) << Exit();
-    EXPECT_EQ(Run(p64), ALL_ONES);
+    EXPECT_EQ(Exec(p64), ALL_ONES);
     Prog p32;
     p32 << Alu32K(BPF_MOV, 0, -1) << Exit();
-    EXPECT_EQ(Run(p32), 0xffffffffu);
+    EXPECT_EQ(Exec(p32), 0xffffffffu);
     Prog add;
     add << Mov64(0, 0) << Alu64K(BPF_ADD, 0, -2) << Exit();
-    EXPECT_EQ(Run(add), ALL_ONES - 1);
+    EXPECT_EQ(Exec(add), ALL_ONES - 1);
 }
 
 TEST(BpfVmAlu, DivisionByZeroGivesZero)
@@ -98,7 +98,7 @@ TEST(BpfVmAlu, SignedDivisionTruncatesTowardsZero)
     // An immediate divisor is a signed 32-bit value.
     Prog p;
     p << Mov64(0, 12) << Alu64K(BPF_DIV, 0, -4, 1) << Exit();
-    EXPECT_EQ(Run(p), static_cast<uint64_t>(-3));
+    EXPECT_EQ(Exec(p), static_cast<uint64_t>(-3));
 }
 
 TEST(BpfVmAlu, SignedOverflowWraps)
@@ -141,10 +141,10 @@ TEST(BpfVmAlu, Negation)
 {
     Prog p64;
     p64 << Mov64(0, 5) << Insn(BPF_ALU64 | BPF_NEG, 0, 0, 0, 0) << Exit();
-    EXPECT_EQ(Run(p64), static_cast<uint64_t>(-5));
+    EXPECT_EQ(Exec(p64), static_cast<uint64_t>(-5));
     Prog p32;
     p32 << Mov64(0, 5) << Insn(BPF_ALU | BPF_NEG, 0, 0, 0, 0) << Exit();
-    EXPECT_EQ(Run(p32), 0xfffffffbu);
+    EXPECT_EQ(Exec(p32), 0xfffffffbu);
 }
 
 TEST(BpfVmAlu, MovSignExtends)
@@ -154,7 +154,7 @@ TEST(BpfVmAlu, MovSignExtends)
         Prog p;
         p << Lddw(1, v) << (is64 ? Alu64X(BPF_MOV, 0, 1, bits) : Alu32X(BPF_MOV, 0, 1, bits))
           << Exit();
-        return Run(p);
+        return Exec(p);
     };
     EXPECT_EQ(movsx(true, 0x80, 8), 0xffffffffffffff80ULL);
     EXPECT_EQ(movsx(true, 0x7f, 8), 0x7fu);
@@ -170,7 +170,7 @@ TEST(BpfVmAlu, ByteSwaps)
     auto end = [v](uint8_t code, int32_t bits) {
         Prog p;
         p << Lddw(0, v) << Insn(code, 0, 0, 0, bits) << Exit();
-        return Run(p);
+        return Exec(p);
     };
     const uint8_t toBe = BPF_ALU | BPF_END | BPF_TO_BE;
     const uint8_t toLe = BPF_ALU | BPF_END | BPF_TO_LE;
@@ -192,7 +192,7 @@ TEST(BpfVmAlu, SixtyFourBitImmediate)
 {
     Prog p;
     p << Lddw(0, 0xdeadbeefcafef00dULL) << Exit();
-    EXPECT_EQ(Run(p), 0xdeadbeefcafef00dULL);
+    EXPECT_EQ(Exec(p), 0xdeadbeefcafef00dULL);
 }
 
 } // namespace

@@ -30,7 +30,7 @@ Taken(uint8_t cls, uint8_t op, uint64_t a, uint64_t b)
     Prog p;
     p << Mov64(0, 0) << Lddw(1, a) << Lddw(2, b) << JmpX(cls, op, 1, 2, 1) << Exit() << Mov64(0, 1)
       << Exit();
-    return Run(p);
+    return Exec(p);
 }
 
 TEST(BpfVm, UnsignedAndSignedComparisons)
@@ -66,7 +66,7 @@ TEST(BpfVm, ImmediateComparisonsSignExtend)
     Prog p;
     p << Mov64(0, 0) << Lddw(1, 0xffffffffu) << JmpK(BPF_JMP, BPF_JEQ, 1, -1, 1) << Mov64(0, 2)
       << JmpK(BPF_JMP32, BPF_JEQ, 1, -1, 1) << Exit() << Alu64K(BPF_ADD, 0, 1) << Exit();
-    EXPECT_EQ(Run(p), 3u); // first not taken (r0 = 2), second taken (r0 = 3)
+    EXPECT_EQ(Exec(p), 3u); // first not taken (r0 = 2), second taken (r0 = 3)
 }
 
 TEST(BpfVm, UnconditionalJumps)
@@ -75,7 +75,7 @@ TEST(BpfVm, UnconditionalJumps)
     p << Mov64(0, 1) << Insn(BPF_JMP | BPF_JA, 0, 0, 1, 0) << Mov64(0, 2)
       << Insn(BPF_JMP32 | BPF_JA, 0, 0, 0, 1) // gotol: the offset is in imm
       << Mov64(0, 3) << Exit();
-    EXPECT_EQ(Run(p), 1u);
+    EXPECT_EQ(Exec(p), 1u);
 }
 
 TEST(BpfVm, StackLoadsAndStoresOfEachSize)
@@ -86,19 +86,19 @@ TEST(BpfVm, StackLoadsAndStoresOfEachSize)
       << Ldx(BPF_DW, 5, 10, -16) << Mov64(0, 0) << Alu64X(BPF_ADD, 0, 2)
       << Alu64X(BPF_ADD, 0, 3) << Alu64X(BPF_ADD, 0, 4) << Exit();
     // little-endian: byte 0x88, half 0x7788, high word 0x11223344
-    EXPECT_EQ(Run(p), 0x88u + 0x7788u + 0x11223344u);
+    EXPECT_EQ(Exec(p), 0x88u + 0x7788u + 0x11223344u);
 }
 
 TEST(BpfVm, SignExtendingLoads)
 {
     Prog p;
     p << St(BPF_W, 10, -4, static_cast<int32_t>(0x80c0fffe))
-      << Insn(BPF_LDX | ebpfop::MEMSX | BPF_B, 0, 10, -4) << Exit();
-    EXPECT_EQ(Run(p), static_cast<uint64_t>(-2)); // byte 0xfe
+      << Insn(BPF_LDX | ebpfop::MEMSX | BPF_B, 0, 10, -4, 0) << Exit();
+    EXPECT_EQ(Exec(p), static_cast<uint64_t>(-2)); // byte 0xfe
     Prog w;
     w << St(BPF_W, 10, -4, static_cast<int32_t>(0x80c0fffe))
-      << Insn(BPF_LDX | ebpfop::MEMSX | BPF_W, 0, 10, -4) << Exit();
-    EXPECT_EQ(Run(w), 0xffffffff80c0fffeULL);
+      << Insn(BPF_LDX | ebpfop::MEMSX | BPF_W, 0, 10, -4, 0) << Exit();
+    EXPECT_EQ(Exec(w), 0xffffffff80c0fffeULL);
 }
 
 TEST(BpfVm, Atomics)
@@ -117,7 +117,7 @@ TEST(BpfVm, Atomics)
             p << Alu64X(BPF_MOV, 0, 2); // src register
         }
         p << Exit();
-        return Run(p);
+        return Exec(p);
     };
     EXPECT_EQ(result(BPF_ADD, BPF_DW, 5, 3, 0, 0), 8u);
     EXPECT_EQ(result(BPF_ADD, BPF_DW, 5, 3, 0, 1), 3u); // no fetch: src unchanged
@@ -147,7 +147,7 @@ TEST(BpfVm, ReadsTheContextAtTheKernelsOffsets)
     auto field = [&](int16_t off, uint8_t size) {
         Prog p;
         p << Ldx(size, 0, 1, off) << Exit();
-        return Run(p, ctx);
+        return Exec(p, ctx);
     };
     EXPECT_EQ(field(16, BPF_W), 40u);
     EXPECT_EQ(field(20, BPF_W), 0x0008u);
@@ -162,7 +162,7 @@ TEST(BpfVm, ReadsTheContextAtTheKernelsOffsets)
     Prog p;
     p << Ldx(BPF_DW, 2, 1, 0) << Ldx(BPF_DW, 3, 1, 8) << Alu64X(BPF_MOV, 0, 3)
       << Alu64X(BPF_SUB, 0, 2) << Exit();
-    EXPECT_EQ(Run(p, ctx), 0u);
+    EXPECT_EQ(Exec(p, ctx), 0u);
 }
 
 TEST(BpfVm, ReadsTheSocketsThroughTheContext)
@@ -174,7 +174,7 @@ TEST(BpfVm, ReadsTheSocketsThroughTheContext)
     // r0 = migrating_sk->state * 100 + sk->state
     p << Ldx(BPF_DW, 2, 1, 48) << Ldx(BPF_W, 0, 2, 72) << Alu64K(BPF_MUL, 0, 100)
       << Ldx(BPF_DW, 3, 1, 40) << Ldx(BPF_W, 4, 3, 72) << Alu64X(BPF_ADD, 0, 4) << Exit();
-    EXPECT_EQ(Run(p, ctx, {}, &host), BPF_TCP_ESTABLISHED * 100u + BPF_TCP_LISTEN);
+    EXPECT_EQ(Exec(p, ctx, {}, &host), BPF_TCP_ESTABLISHED * 100u + BPF_TCP_LISTEN);
 }
 
 TEST(BpfVm, NullSocketDereferenceFaults)
@@ -183,7 +183,7 @@ TEST(BpfVm, NullSocketDereferenceFaults)
     p << Ldx(BPF_DW, 2, 1, 48) << Ldx(BPF_W, 0, 2, 72) << Exit();
     try
     {
-        Run(p);
+        Exec(p);
         FAIL() << "no fault";
     }
     catch (const BpfRuntimeError& e)
@@ -197,12 +197,12 @@ TEST(BpfVm, StackOutOfBoundsFaults)
 {
     Prog below;
     below << St(BPF_DW, 10, -520, 0) << Mov64(0, 0) << Exit();
-    EXPECT_THROW(Run(below), BpfRuntimeError);
+    EXPECT_THROW(Exec(below), BpfRuntimeError);
     Prog above;
     above << Ldx(BPF_W, 0, 10, 0) << Exit(); // r10 points just past the stack
     try
     {
-        Run(above);
+        Exec(above);
         FAIL() << "no fault";
     }
     catch (const BpfRuntimeError& e)
@@ -213,7 +213,7 @@ TEST(BpfVm, StackOutOfBoundsFaults)
     Prog edge; // the lowest and highest bytes are fine
     edge << St(BPF_B, 10, -512, 1) << St(BPF_B, 10, -1, 2) << Ldx(BPF_B, 0, 10, -512)
          << Ldx(BPF_B, 1, 10, -1) << Alu64X(BPF_ADD, 0, 1) << Exit();
-    EXPECT_EQ(Run(edge), 3u);
+    EXPECT_EQ(Exec(edge), 3u);
 }
 
 TEST(BpfVm, BudgetStopsARunawayProgram)
@@ -270,11 +270,11 @@ TEST(BpfVm, ArrayMapLookupAndValueBounds)
     EXPECT_EQ(value, 10u);
     // A key past max_entries finds nothing.
     p.insns[0] = St(BPF_W, 10, -4, 4);
-    EXPECT_EQ(Run(p, EbpfRunContext{}, maps), 99u);
+    EXPECT_EQ(Exec(p, EbpfRunContext{}, maps), 99u);
     // Reading past the 8-byte value faults.
     p.insns[0] = St(BPF_W, 10, -4, 0);
     p.insns[9] = Ldx(BPF_DW, 1, 0, 4);
-    EXPECT_THROW(Run(p, EbpfRunContext{}, maps), BpfRuntimeError);
+    EXPECT_THROW(Exec(p, EbpfRunContext{}, maps), BpfRuntimeError);
 }
 
 TEST(BpfVm, HashMapUpdateLookupDelete)
@@ -310,9 +310,9 @@ TEST(BpfVm, HashMapUpdateLookupDelete)
     EXPECT_EQ(h.Lookup(key(k7)), BpfMap::NO_SLOT);
     EXPECT_EQ(h.Update(key(k9), val, BPF_ANY), 0);
     // Through the helpers: the same errors come back in r0.
-    EXPECT_EQ(Run(update(7, 1, BPF_EXIST), EbpfRunContext{}, maps), static_cast<uint64_t>(-ENOENT));
-    EXPECT_EQ(Run(update(7, 1, BPF_ANY), EbpfRunContext{}, maps), 0u);
-    EXPECT_EQ(Run(del, EbpfRunContext{}, maps), static_cast<uint64_t>(-ENOENT));
+    EXPECT_EQ(Exec(update(7, 1, BPF_EXIST), EbpfRunContext{}, maps), static_cast<uint64_t>(-ENOENT));
+    EXPECT_EQ(Exec(update(7, 1, BPF_ANY), EbpfRunContext{}, maps), 0u);
+    EXPECT_EQ(Exec(del, EbpfRunContext{}, maps), static_cast<uint64_t>(-ENOENT));
 }
 
 TEST(BpfVm, SelectReuseportAndOtherHelpers)
@@ -328,16 +328,16 @@ TEST(BpfVm, SelectReuseportAndOtherHelpers)
     p << Ldx(BPF_W, 6, 1, 32) << Alu64K(BPF_MOD, 6, 3) << Stx(BPF_W, 10, 6, -4)
       << Lddw(2, 0, BPF_PSEUDO_MAP_FD) << Alu64X(BPF_MOV, 3, 10) << Alu64K(BPF_ADD, 3, -4)
       << Mov64(4, 0) << Call(BPF_FUNC_sk_select_reuseport) << Exit();
-    EXPECT_EQ(Run(p, ctx, maps, &host), static_cast<uint64_t>(-ENOENT));
+    EXPECT_EQ(Exec(p, ctx, maps, &host), static_cast<uint64_t>(-ENOENT));
     ASSERT_EQ(host.selected.size(), 1u);
     EXPECT_EQ(host.selected[0], std::make_pair(0u, 2u));
     Prog cookie;
     cookie << Ldx(BPF_DW, 1, 1, 40) << Call(BPF_FUNC_get_socket_cookie) << Exit();
-    EXPECT_EQ(Run(cookie, ctx, {}, &host), 1001u);
+    EXPECT_EQ(Exec(cookie, ctx, {}, &host), 1001u);
     Prog time;
     time << Call(BPF_FUNC_ktime_get_ns) << Alu64X(BPF_MOV, 6, 0)
          << Call(BPF_FUNC_get_prandom_u32) << Alu64X(BPF_ADD, 0, 6) << Exit();
-    EXPECT_EQ(Run(time, ctx, {}, &host), 123456789u + 4u);
+    EXPECT_EQ(Exec(time, ctx, {}, &host), 123456789u + 4u);
 }
 
 } // namespace
