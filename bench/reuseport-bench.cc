@@ -9,11 +9,11 @@
 //   ./waf bench              # 1k, 10k and 100k connections, close costs up to 100k
 //   ./waf bench --full       # also 1M connections and 1M pending requests
 
+#include "ns3/bpf-reuseport-program.h"
 #include "ns3/core-module.h"
 #include "ns3/internet-module.h"
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
-#include "ns3/bpf-reuseport-program.h"
 #include "ns3/reuseport-migration-module.h"
 #include "ns3/reuseport-sock-array.h"
 
@@ -548,7 +548,6 @@ Fixed(double v, int precision)
     return os.str();
 }
 
-
 /**
  * \brief ns per program run: programs/migrate-to-new.bpf.o in the interpreter, on a migration
  * (select new_listeners[hash % n]) and on a SYN (pass at once), and the same migration logic
@@ -588,7 +587,7 @@ ProgramRuns(uint32_t runs)
             return ProgramVerdict::PASS;
         }
         return c.SelectReuseport(array, c.hash % n) == 0 ? ProgramVerdict::PASS
-                                                          : ProgramVerdict::DROP;
+                                                         : ProgramVerdict::DROP;
     }));
     ReuseportContext ctx;
     ctx.group = listeners[0]->GetGroup();
@@ -606,9 +605,9 @@ ProgramRuns(uint32_t runs)
                 ++selected;
             }
         }
-        double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() -
-                                                             start)
-                        .count();
+        double ns =
+            std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start)
+                .count();
         if (state != MigratingState::NONE && selected != runs)
         {
             std::cerr << "program runs: " << selected << " of " << runs << " selected\n";

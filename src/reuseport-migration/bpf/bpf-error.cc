@@ -45,7 +45,9 @@ BpfLoadError::GetReason() const
     return m_reason;
 }
 
-BpfRuntimeError::BpfRuntimeError(const std::string& program, int64_t insn, const std::string& reason)
+BpfRuntimeError::BpfRuntimeError(const std::string& program,
+                                 int64_t insn,
+                                 const std::string& reason)
     : std::runtime_error("program " + program + " faulted at instruction " + std::to_string(insn) +
                          ": " + reason),
       m_insn(insn),

@@ -4,10 +4,9 @@
 
 #include "bpf-map.h"
 
-#include <linux/bpf.h>
-
 #include <cerrno>
 #include <cstring>
+#include <linux/bpf.h>
 
 namespace ns3
 {

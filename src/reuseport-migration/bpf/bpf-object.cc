@@ -9,16 +9,15 @@
 #include "ns3/log.h"
 
 #include <bpf/libbpf.h>
-#include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <map>
 #include <memory>
+#include <unistd.h>
 
 namespace ns3
 {
@@ -158,11 +157,11 @@ class ElfFile
         }
     }
 
-    std::string m_path;                  //!< file
-    int m_fd{-1};                        //!< descriptor
-    Elf* m_elf{nullptr};                 //!< libelf's handle
+    std::string m_path;                   //!< file
+    int m_fd{-1};                         //!< descriptor
+    Elf* m_elf{nullptr};                  //!< libelf's handle
     std::map<size_t, Section> m_sections; //!< sections by index
-    std::vector<Symbol> m_symbols;       //!< the symbol table
+    std::vector<Symbol> m_symbols;        //!< the symbol table
 };
 
 bool
@@ -233,8 +232,8 @@ Relocate(const ElfFile& elf,
             for (size_t m = 0; m < maps.size(); ++m)
             {
                 bool byName = secName == ".maps" && maps[m].name == sym.name;
-                bool bySection = secName != ".maps" && !mapSections[m].empty() &&
-                                 secName == mapSections[m];
+                bool bySection =
+                    secName != ".maps" && !mapSections[m].empty() && secName == mapSections[m];
                 if (byName || bySection)
                 {
                     found = static_cast<int32_t>(m);
@@ -303,9 +302,9 @@ BpfObject::Open(const std::string& path)
         printSet = true;
     }
     ElfFile elf(path); // first, for a clear message on a file that is not ELF at all
-    std::unique_ptr<bpf_object, void (*)(bpf_object*)> obj(bpf_object__open_file(path.c_str(),
-                                                                                 nullptr),
-                                                           bpf_object__close);
+    std::unique_ptr<bpf_object, void (*)(bpf_object*)> obj(
+        bpf_object__open_file(path.c_str(), nullptr),
+        bpf_object__close);
     if (!obj)
     {
         int err = errno;

@@ -7,9 +7,8 @@
 
 #include "bpf-map.h"
 
-#include <linux/bpf.h>
-
 #include <cstdint>
+#include <linux/bpf.h>
 #include <string>
 #include <vector>
 
@@ -27,10 +26,10 @@ namespace ns3
  */
 struct BpfProgramInfo
 {
-    std::string name;                  //!< the function's name
-    std::string section;               //!< its ELF section, e.g. "sk_reuseport/migrate"
-    uint32_t type{0};                  //!< BPF_PROG_TYPE_*, from the section name
-    uint32_t attachType{0};            //!< the expected attach type, from the section name
+    std::string name;                   //!< the function's name
+    std::string section;                //!< its ELF section, e.g. "sk_reuseport/migrate"
+    uint32_t type{0};                   //!< BPF_PROG_TYPE_*, from the section name
+    uint32_t attachType{0};             //!< the expected attach type, from the section name
     std::vector<struct bpf_insn> insns; //!< the instructions
 };
 

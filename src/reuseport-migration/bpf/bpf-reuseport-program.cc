@@ -13,11 +13,10 @@
 #include "ns3/simulator.h"
 #include "ns3/uinteger.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <cstring>
 #include <limits>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 namespace ns3
 {

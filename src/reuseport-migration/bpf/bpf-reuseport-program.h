@@ -69,7 +69,10 @@ class BpfReuseportProgram : public ReuseportProgram, private EbpfHost
      * \return 0 or a negative errno
      * \throws BpfLoadError if the object has no such map
      */
-    int64_t UpdateElem(const std::string& map, const void* key, const void* value, uint64_t flags = 0);
+    int64_t UpdateElem(const std::string& map,
+                       const void* key,
+                       const void* value,
+                       uint64_t flags = 0);
 
     /**
      * \brief bpf_map_lookup_elem from user space.
@@ -109,11 +112,11 @@ class BpfReuseportProgram : public ReuseportProgram, private EbpfHost
     void Trace(const std::string& text) override;
     BpfMap* UserMap(const std::string& map);
 
-    std::unique_ptr<EbpfVm> m_vm;                       //!< the loaded program
-    std::vector<Ptr<ReuseportSockArray>> m_sockArrays;  //!< by map index (null if not one)
-    Ptr<UniformRandomVariable> m_rng;                   //!< bpf_get_prandom_u32
-    uint64_t m_budget;                                  //!< instructions per run
-    ReuseportContext* m_ctx{nullptr};                   //!< during Run()
+    std::unique_ptr<EbpfVm> m_vm;                      //!< the loaded program
+    std::vector<Ptr<ReuseportSockArray>> m_sockArrays; //!< by map index (null if not one)
+    Ptr<UniformRandomVariable> m_rng;                  //!< bpf_get_prandom_u32
+    uint64_t m_budget;                                 //!< instructions per run
+    ReuseportContext* m_ctx{nullptr};                  //!< during Run()
 };
 
 } // namespace ns3

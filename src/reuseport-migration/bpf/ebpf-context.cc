@@ -24,8 +24,8 @@ static_assert(sizeof(struct sk_reuseport_md) == 56, "kernel layout");
 bool
 IsValidContextRead(uint32_t off, uint32_t size)
 {
-    if (size == 0 || (size & (size - 1)) != 0 || off % size != 0 ||
-        off >= SK_REUSEPORT_MD_SIZE || off + size > SK_REUSEPORT_MD_SIZE)
+    if (size == 0 || (size & (size - 1)) != 0 || off % size != 0 || off >= SK_REUSEPORT_MD_SIZE ||
+        off + size > SK_REUSEPORT_MD_SIZE)
     {
         return false;
     }
@@ -87,6 +87,7 @@ struct Reg
         CTX, //!< the context + off
         MAP, //!< map number off
     } kind{UNKNOWN};
+
     int64_t off{0};
 
     bool operator==(const Reg& o) const

@@ -7,9 +7,8 @@
 
 #include "bpf-map.h"
 
-#include <linux/bpf.h>
-
 #include <cstdint>
+#include <linux/bpf.h>
 #include <string>
 #include <vector>
 

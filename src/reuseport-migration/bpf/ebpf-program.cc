@@ -381,9 +381,9 @@ EbpfProgram::Load(const BpfProgramInfo& info, const std::vector<BpfMapDef>& maps
             switch (i.src_reg)
             {
             case 0:
-                p.m_insns.back().imm64 = static_cast<uint32_t>(i.imm) |
-                                         (static_cast<uint64_t>(static_cast<uint32_t>(next.imm))
-                                          << 32);
+                p.m_insns.back().imm64 =
+                    static_cast<uint32_t>(i.imm) |
+                    (static_cast<uint64_t>(static_cast<uint32_t>(next.imm)) << 32);
                 break;
             case BPF_PSEUDO_MAP_FD:
                 p.m_insns.back().imm64 = bpfaddr::Make(bpfaddr::MAP + m, 0);
@@ -400,9 +400,8 @@ EbpfProgram::Load(const BpfProgramInfo& info, const std::vector<BpfMapDef>& maps
     const struct bpf_insn& last = info.insns.back();
     bool lddwTail = info.insns.size() >= 2 &&
                     info.insns[info.insns.size() - 2].code == (BPF_LD | BPF_IMM | BPF_DW);
-    if (lddwTail ||
-        (last.code != (BPF_JMP | BPF_EXIT) && last.code != (BPF_JMP | BPF_JA) &&
-         last.code != (BPF_JMP32 | BPF_JA)))
+    if (lddwTail || (last.code != (BPF_JMP | BPF_EXIT) && last.code != (BPF_JMP | BPF_JA) &&
+                     last.code != (BPF_JMP32 | BPF_JA)))
     {
         throw BpfLoadError(name,
                            static_cast<int64_t>(info.insns.size() - 1),

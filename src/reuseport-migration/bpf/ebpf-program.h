@@ -18,8 +18,8 @@ namespace ns3
 /// Encodings newer than Debian 12's UAPI headers, and kernel-internal limits.
 namespace ebpfop
 {
-constexpr uint8_t MEMSX = 0x80;           //!< sign-extending load mode (RFC 9669)
-constexpr size_t MAX_INSNS = 1000000;     //!< BPF_COMPLEXITY_LIMIT_INSNS
+constexpr uint8_t MEMSX = 0x80;       //!< sign-extending load mode (RFC 9669)
+constexpr size_t MAX_INSNS = 1000000; //!< BPF_COMPLEXITY_LIMIT_INSNS
 } // namespace ebpfop
 
 /**
@@ -52,12 +52,12 @@ BpfHelper BpfHelperFromId(int32_t id);
  */
 namespace bpfaddr
 {
-constexpr uint32_t CTX = 1;          //!< struct sk_reuseport_md
-constexpr uint32_t STACK = 2;        //!< the 512-byte stack; r10 points to its end
-constexpr uint32_t PACKET = 3;       //!< data .. data_end
-constexpr uint32_t SK = 4;           //!< struct bpf_sock of ctx->sk
-constexpr uint32_t MIGRATING_SK = 5; //!< struct bpf_sock of ctx->migrating_sk
-constexpr uint32_t MAP = 0x100;      //!< + map index: a map (not dereferenceable)
+constexpr uint32_t CTX = 1;           //!< struct sk_reuseport_md
+constexpr uint32_t STACK = 2;         //!< the 512-byte stack; r10 points to its end
+constexpr uint32_t PACKET = 3;        //!< data .. data_end
+constexpr uint32_t SK = 4;            //!< struct bpf_sock of ctx->sk
+constexpr uint32_t MIGRATING_SK = 5;  //!< struct bpf_sock of ctx->migrating_sk
+constexpr uint32_t MAP = 0x100;       //!< + map index: a map (not dereferenceable)
 constexpr uint32_t MAP_VALUE = 0x200; //!< + map index: the map's values
 constexpr uint32_t MAX_MAPS = 0x100;  //!< maps per program
 constexpr uint32_t STACK_SIZE = 512;  //!< MAX_BPF_STACK
@@ -121,10 +121,10 @@ class EbpfProgram
     const std::vector<BpfMapDef>& GetMaps() const;
 
   private:
-    std::string m_name;             //!< name
-    bool m_migrate{false};          //!< attach type
-    std::vector<EbpfInsn> m_insns;  //!< decoded
-    std::vector<BpfMapDef> m_maps;  //!< maps
+    std::string m_name;            //!< name
+    bool m_migrate{false};         //!< attach type
+    std::vector<EbpfInsn> m_insns; //!< decoded
+    std::vector<BpfMapDef> m_maps; //!< maps
 };
 
 } // namespace ns3

@@ -142,7 +142,8 @@ EbpfVm::EbpfVm(EbpfProgram program)
     for (BpfMap& m : m_maps)
     {
         const BpfMapDef& d = m.GetDef();
-        m_values.push_back(Values{m.GetValues(), d.valueSize, d.valueSize * d.maxEntries, d.readOnly});
+        m_values.push_back(
+            Values{m.GetValues(), d.valueSize, d.valueSize * d.maxEntries, d.readOnly});
     }
 }
 
@@ -161,8 +162,7 @@ EbpfVm::SetBudget(uint64_t budget)
 BpfMap*
 EbpfVm::GetMap(uint32_t index)
 {
-    if (index >= m_maps.size() ||
-        m_maps[index].GetDef().type == BPF_MAP_TYPE_REUSEPORT_SOCKARRAY)
+    if (index >= m_maps.size() || m_maps[index].GetDef().type == BPF_MAP_TYPE_REUSEPORT_SOCKARRAY)
     {
         return nullptr;
     }
@@ -200,8 +200,8 @@ EbpfVm::Describe(uint64_t addr, uint32_t size, bool write) const
 {
     uint32_t region = static_cast<uint32_t>(addr >> 32);
     uint32_t off = static_cast<uint32_t>(addr);
-    std::string what = std::string(write ? "write of " : "read of ") + std::to_string(size) +
-                       " bytes ";
+    std::string what =
+        std::string(write ? "write of " : "read of ") + std::to_string(size) + " bytes ";
     switch (region)
     {
     case 0:
@@ -353,7 +353,6 @@ EbpfVm::Atomic(const EbpfInsn& in, uint64_t* r, size_t pc)
     }
 }
 
-
 // The dispatch is one switch over the whole opcode byte, so each instruction costs one
 // indirect jump; the cases are generated per operation and operand source.
 #define RPM_ALU_CASES(OP, EXPR64, EXPR32)                                                          \
@@ -425,8 +424,8 @@ EbpfVm::Atomic(const EbpfInsn& in, uint64_t* r, size_t pc)
         r[in.dst] = Load<T>(r[in.src] + in.off, pc);                                               \
         break;                                                                                     \
     case BPF_LDX | ebpfop::MEMSX | SIZE:                                                           \
-        r[in.dst] = static_cast<uint64_t>(static_cast<int64_t>(static_cast<ST>(                    \
-            Load<T>(r[in.src] + in.off, pc))));                                                    \
+        r[in.dst] = static_cast<uint64_t>(                                                         \
+            static_cast<int64_t>(static_cast<ST>(Load<T>(r[in.src] + in.off, pc))));               \
         break;                                                                                     \
     case BPF_ST | BPF_MEM | SIZE:                                                                  \
         Store<T>(r[in.dst] + in.off, static_cast<T>(in.imm), pc);                                  \

@@ -8,9 +8,8 @@
 #include "bpf-map.h"
 #include "ebpf-program.h"
 
-#include <linux/bpf.h>
-
 #include <cstdint>
+#include <linux/bpf.h>
 #include <string>
 #include <vector>
 
@@ -77,15 +76,15 @@ class EbpfHost
  */
 struct EbpfRunContext
 {
-    const uint8_t* data{nullptr};  //!< the segment from its TCP header on, or null
-    uint32_t dataLen{0};           //!< bytes at data (data_end - data)
-    uint32_t len{0};               //!< len
-    uint32_t ethProtocol{0};       //!< eth_protocol (network byte order)
-    uint32_t ipProtocol{0};        //!< ip_protocol
-    uint32_t bindInany{0};         //!< bind_inany
-    uint32_t hash{0};              //!< hash
-    bool hasSk{true};              //!< sk is not NULL
-    bool hasMigratingSk{false};    //!< migrating_sk is not NULL
+    const uint8_t* data{nullptr}; //!< the segment from its TCP header on, or null
+    uint32_t dataLen{0};          //!< bytes at data (data_end - data)
+    uint32_t len{0};              //!< len
+    uint32_t ethProtocol{0};      //!< eth_protocol (network byte order)
+    uint32_t ipProtocol{0};       //!< ip_protocol
+    uint32_t bindInany{0};        //!< bind_inany
+    uint32_t hash{0};             //!< hash
+    bool hasSk{true};             //!< sk is not NULL
+    bool hasMigratingSk{false};   //!< migrating_sk is not NULL
 };
 
 /**
@@ -165,17 +164,17 @@ class EbpfVm
     template <typename T>
     void Atomic(const EbpfInsn& insn, uint64_t* r, size_t pc);
 
-    EbpfProgram m_program;                      //!< program
-    std::vector<BpfMap> m_maps;                 //!< storage (empty for sockarrays)
-    std::vector<Values> m_values;               //!< by map index
-    uint64_t m_budget{DEFAULT_BUDGET};          //!< per run
-    uint64_t m_lastCount{0};                    //!< last run
-    alignas(8) uint8_t m_ctx[56];               //!< struct sk_reuseport_md
+    EbpfProgram m_program;                           //!< program
+    std::vector<BpfMap> m_maps;                      //!< storage (empty for sockarrays)
+    std::vector<Values> m_values;                    //!< by map index
+    uint64_t m_budget{DEFAULT_BUDGET};               //!< per run
+    uint64_t m_lastCount{0};                         //!< last run
+    alignas(8) uint8_t m_ctx[56];                    //!< struct sk_reuseport_md
     alignas(8) uint8_t m_stack[bpfaddr::STACK_SIZE]; //!< stack
-    alignas(8) struct bpf_sock m_socks[2];      //!< sk, migrating_sk
-    bool m_sockFilled[2]{false, false};         //!< filled this run
-    const EbpfRunContext* m_run{nullptr};       //!< current run
-    EbpfHost* m_host{nullptr};                  //!< current host
+    alignas(8) struct bpf_sock m_socks[2];           //!< sk, migrating_sk
+    bool m_sockFilled[2]{false, false};              //!< filled this run
+    const EbpfRunContext* m_run{nullptr};            //!< current run
+    EbpfHost* m_host{nullptr};                       //!< current host
 };
 
 } // namespace ns3

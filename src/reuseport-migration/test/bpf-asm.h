@@ -13,7 +13,6 @@
 #include "ns3/ebpf-vm.h"
 
 #include <linux/bpf.h>
-
 #include <string>
 #include <vector>
 
@@ -27,7 +26,10 @@ namespace bpfasm
 inline struct bpf_insn
 Insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
 {
-    struct bpf_insn i{};
+    struct bpf_insn i
+    {
+    };
+
     i.code = code;
     i.dst_reg = dst;
     i.src_reg = src;
@@ -201,9 +203,9 @@ class TestHost : public EbpfHost
 /// Load and run a program once; returns r0.
 inline uint64_t
 Exec(const Prog& p,
-    const EbpfRunContext& ctx = EbpfRunContext{},
-    const std::vector<BpfMapDef>& maps = {},
-    EbpfHost* host = nullptr)
+     const EbpfRunContext& ctx = EbpfRunContext{},
+     const std::vector<BpfMapDef>& maps = {},
+     EbpfHost* host = nullptr)
 {
     EbpfVm vm(EbpfProgram::Load(p.Info(), maps));
     return vm.Run(ctx, host);

@@ -10,9 +10,8 @@
 #include "ns3/bpf-error.h"
 #include "ns3/bpf-reuseport-program.h"
 
-#include <gtest/gtest.h>
-
 #include <fstream>
+#include <gtest/gtest.h>
 
 namespace ns3
 {

@@ -139,8 +139,9 @@ TEST_P(BpfMigrateReuseportTest, EverythingEndsOnTheFifthListener)
     EXPECT_EQ(accepted, clients);
     // The program's own counters, by migration point (semantics 15.3).
     uint64_t expected[4] = {0, 0, 0, 0};
-    expected[p.c == Case::ESTABLISHED_LISTEN_STOP ? 0 : p.c == Case::REQUEST_TIMER ? 2 : 3] =
-        clients;
+    expected[p.c == Case::ESTABLISHED_LISTEN_STOP ? 0
+             : p.c == Case::REQUEST_TIMER         ? 2
+                                                  : 3] = clients;
     for (uint32_t which = 0; which < 4; ++which)
     {
         EXPECT_EQ(Counter(prog, which), expected[which]) << "counter " << which;

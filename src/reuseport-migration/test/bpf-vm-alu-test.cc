@@ -8,9 +8,8 @@
 
 #include "bpf-asm.h"
 
-#include <gtest/gtest.h>
-
 #include <cstdint>
+#include <gtest/gtest.h>
 #include <limits>
 
 namespace ns3
@@ -160,7 +159,7 @@ TEST(BpfVmAlu, MovSignExtends)
     EXPECT_EQ(movsx(true, 0x7f, 8), 0x7fu);
     EXPECT_EQ(movsx(true, 0x12348000, 16), 0xffffffffffff8000ULL);
     EXPECT_EQ(movsx(true, 0x80000000, 32), 0xffffffff80000000ULL);
-    EXPECT_EQ(movsx(false, 0x8000, 16), 0xffff8000u); // 32-bit: then zero-extended
+    EXPECT_EQ(movsx(false, 0x8000, 16), 0xffff8000u);      // 32-bit: then zero-extended
     EXPECT_EQ(movsx(false, 0xffffffff00000001ULL, 0), 1u); // plain 32-bit move
 }
 

@@ -9,10 +9,9 @@
 
 #include "ns3/bpf-error.h"
 
-#include <gtest/gtest.h>
-
 #include <cerrno>
 #include <cstring>
+#include <gtest/gtest.h>
 
 namespace ns3
 {
@@ -83,8 +82,8 @@ TEST(BpfVm, StackLoadsAndStoresOfEachSize)
     Prog p;
     p << Lddw(1, 0x1122334455667788ULL) << Stx(BPF_DW, 10, 1, -8) << Ldx(BPF_B, 2, 10, -8)
       << Ldx(BPF_H, 3, 10, -8) << Ldx(BPF_W, 4, 10, -4) << St(BPF_W, 10, -16, -1)
-      << Ldx(BPF_DW, 5, 10, -16) << Mov64(0, 0) << Alu64X(BPF_ADD, 0, 2)
-      << Alu64X(BPF_ADD, 0, 3) << Alu64X(BPF_ADD, 0, 4) << Exit();
+      << Ldx(BPF_DW, 5, 10, -16) << Mov64(0, 0) << Alu64X(BPF_ADD, 0, 2) << Alu64X(BPF_ADD, 0, 3)
+      << Alu64X(BPF_ADD, 0, 4) << Exit();
     // little-endian: byte 0x88, half 0x7788, high word 0x11223344
     EXPECT_EQ(Exec(p), 0x88u + 0x7788u + 0x11223344u);
 }
@@ -257,9 +256,9 @@ TEST(BpfVm, ArrayMapLookupAndValueBounds)
     // key = 2; v = lookup(a, &key); if (!v) return 99; *v += 5; return *v
     Prog p;
     p << St(BPF_W, 10, -4, 2) << Lddw(1, 0, BPF_PSEUDO_MAP_FD) << Alu64X(BPF_MOV, 2, 10)
-      << Alu64K(BPF_ADD, 2, -4) << Call(BPF_FUNC_map_lookup_elem)
-      << JmpK(BPF_JMP, BPF_JNE, 0, 0, 2) << Mov64(0, 99) << Exit() << Ldx(BPF_DW, 1, 0, 0)
-      << Alu64K(BPF_ADD, 1, 5) << Stx(BPF_DW, 0, 1, 0) << Alu64X(BPF_MOV, 0, 1) << Exit();
+      << Alu64K(BPF_ADD, 2, -4) << Call(BPF_FUNC_map_lookup_elem) << JmpK(BPF_JMP, BPF_JNE, 0, 0, 2)
+      << Mov64(0, 99) << Exit() << Ldx(BPF_DW, 1, 0, 0) << Alu64K(BPF_ADD, 1, 5)
+      << Stx(BPF_DW, 0, 1, 0) << Alu64X(BPF_MOV, 0, 1) << Exit();
     EbpfVm vm(EbpfProgram::Load(p.Info(), maps));
     EXPECT_EQ(vm.Run(EbpfRunContext{}, nullptr), 5u);
     EXPECT_EQ(vm.Run(EbpfRunContext{}, nullptr), 10u); // the value persists
@@ -283,10 +282,9 @@ TEST(BpfVm, HashMapUpdateLookupDelete)
     // key (u64) at fp-8, value (u32) at fp-12; r0 = update(h, key, value, flags)
     auto update = [](int32_t key, int32_t value, int32_t flags) {
         Prog p;
-        p << St(BPF_DW, 10, -8, key) << St(BPF_W, 10, -12, value)
-          << Lddw(1, 0, BPF_PSEUDO_MAP_FD) << Alu64X(BPF_MOV, 2, 10) << Alu64K(BPF_ADD, 2, -8)
-          << Alu64X(BPF_MOV, 3, 10) << Alu64K(BPF_ADD, 3, -12) << Mov64(4, flags)
-          << Call(BPF_FUNC_map_update_elem) << Exit();
+        p << St(BPF_DW, 10, -8, key) << St(BPF_W, 10, -12, value) << Lddw(1, 0, BPF_PSEUDO_MAP_FD)
+          << Alu64X(BPF_MOV, 2, 10) << Alu64K(BPF_ADD, 2, -8) << Alu64X(BPF_MOV, 3, 10)
+          << Alu64K(BPF_ADD, 3, -12) << Mov64(4, flags) << Call(BPF_FUNC_map_update_elem) << Exit();
         return p;
     };
     Prog del;
@@ -310,7 +308,8 @@ TEST(BpfVm, HashMapUpdateLookupDelete)
     EXPECT_EQ(h.Lookup(key(k7)), BpfMap::NO_SLOT);
     EXPECT_EQ(h.Update(key(k9), val, BPF_ANY), 0);
     // Through the helpers: the same errors come back in r0.
-    EXPECT_EQ(Exec(update(7, 1, BPF_EXIST), EbpfRunContext{}, maps), static_cast<uint64_t>(-ENOENT));
+    EXPECT_EQ(Exec(update(7, 1, BPF_EXIST), EbpfRunContext{}, maps),
+              static_cast<uint64_t>(-ENOENT));
     EXPECT_EQ(Exec(update(7, 1, BPF_ANY), EbpfRunContext{}, maps), 0u);
     EXPECT_EQ(Exec(del, EbpfRunContext{}, maps), static_cast<uint64_t>(-ENOENT));
 }
@@ -335,8 +334,8 @@ TEST(BpfVm, SelectReuseportAndOtherHelpers)
     cookie << Ldx(BPF_DW, 1, 1, 40) << Call(BPF_FUNC_get_socket_cookie) << Exit();
     EXPECT_EQ(Exec(cookie, ctx, {}, &host), 1001u);
     Prog time;
-    time << Call(BPF_FUNC_ktime_get_ns) << Alu64X(BPF_MOV, 6, 0)
-         << Call(BPF_FUNC_get_prandom_u32) << Alu64X(BPF_ADD, 0, 6) << Exit();
+    time << Call(BPF_FUNC_ktime_get_ns) << Alu64X(BPF_MOV, 6, 0) << Call(BPF_FUNC_get_prandom_u32)
+         << Alu64X(BPF_ADD, 0, 6) << Exit();
     EXPECT_EQ(Exec(time, ctx, {}, &host), 123456789u + 4u);
 }
 
