@@ -699,9 +699,10 @@ main(int argc, char* argv[])
     if (tables.find("programs") != std::string::npos)
     {
         const uint32_t runs = 1000000;
-        std::cout << "\nreuseport programs (" << runs
-                  << " runs each, best of 3, CPU time): migrate-to-new.bpf.o in the interpreter against "
-                     "the same logic in C++\n";
+        std::cout
+            << "\nreuseport programs (" << runs
+            << " runs each, best of 3, CPU time): migrate-to-new.bpf.o in the interpreter against "
+               "the same logic in C++\n";
         std::vector<double> r = InChild([runs]() { return ProgramRuns(runs); });
         if (r.size() == 4)
         {
