@@ -25,7 +25,7 @@ PACKAGES = [
     "libgtest-dev",        # unit tests
     "python3-jsonschema",  # validates JSON files against their schemas
     "python3-matplotlib",  # plots
-    "clang-14",            # the scenario loader's fuzz target (libFuzzer, sanitizers)
+    "clang-14",            # the fuzz target (libFuzzer, sanitizers); programs/*.bpf.c
     "libclang-rt-14-dev",  # libFuzzer and the sanitizer runtimes for clang-14
     "libbpf-dev",          # opens the eBPF programs' ELF objects; bpf/bpf_helpers.h
     "libelf-dev",          # reads their relocations; libbpf links it
@@ -194,7 +194,8 @@ def bench(ctx):
                    "socket and against the model at 1k, 10k and 100k connections, then "
                    "memory per pending request and per queued child and the cost of closing "
                    "a listener, then 50,000 connections held open on one client host "
-                   "against the same load over 64 (--tables=busy-client alone). "
+                   "against the same load over 64 (--tables=busy-client alone), and ns per "
+                   "eBPF program run (--tables=programs). "
                    "Takes 30 to 50 minutes, most of it stock ns-3 at 100k. "
                    "Prints tables; compare ratios within one run. Other "
                    "arguments go to reuseport-bench (e.g. --tables=schedulers, "
