@@ -136,17 +136,44 @@ const std::array<uint8_t, SK_REUSEPORT_MD_SIZE> g_contextSizes = []() {
 
 } // namespace
 
+// Always inlined into the loop's loads and stores (the compiler would not, for its size).
+__attribute__((always_inline)) inline uint8_t*
+EbpfVm::TranslateFast(uint64_t addr, uint32_t size, bool write, size_t pc)
+{
+    // The common regions inline: the stack (spills, helper arguments), the context and map
+    // values; the others, and every fault, out of line.
+    uint64_t off = static_cast<uint32_t>(addr);
+    uint32_t region = static_cast<uint32_t>(addr >> 32);
+    if (region == bpfaddr::STACK)
+    {
+        if (off >= bpfaddr::STACK_BASE && off - bpfaddr::STACK_BASE + size <= bpfaddr::STACK_SIZE)
+        {
+            return m_stack + (off - bpfaddr::STACK_BASE);
+        }
+    }
+    else if (region == bpfaddr::CTX)
+    {
+        if (!write && off < SK_REUSEPORT_MD_SIZE && (g_contextSizes[off] & size))
+        {
+            return m_ctx + off;
+        }
+    }
+    else if (region - bpfaddr::MAP_VALUE < m_values.size()) // unsigned: below MAP_VALUE wraps
+    {
+        const Values& v = m_values[region - bpfaddr::MAP_VALUE];
+        if (off + size <= v.total && off % v.valueSize + size <= v.valueSize &&
+            !(write && v.readOnly))
+        {
+            return v.base + off;
+        }
+    }
+    return TranslateSlow(addr, size, write, pc);
+}
+
 uint8_t*
 EbpfVm::Translate(uint64_t addr, uint32_t size, bool write, size_t pc)
 {
-    // The stack first: most accesses of compiled programs are spills and helper arguments.
-    uint64_t off = static_cast<uint32_t>(addr);
-    if (__builtin_expect((addr >> 32) == bpfaddr::STACK, 1) && off >= bpfaddr::STACK_BASE &&
-        off - bpfaddr::STACK_BASE + size <= bpfaddr::STACK_SIZE)
-    {
-        return m_stack + (off - bpfaddr::STACK_BASE);
-    }
-    return TranslateSlow(addr, size, write, pc);
+    return TranslateFast(addr, size, write, pc);
 }
 
 uint8_t*
@@ -213,7 +240,7 @@ T
 EbpfVm::Load(uint64_t addr, size_t pc)
 {
     T v;
-    std::memcpy(&v, Translate(addr, sizeof(T), false, pc), sizeof(T));
+    std::memcpy(&v, TranslateFast(addr, sizeof(T), false, pc), sizeof(T));
     return v;
 }
 
@@ -221,7 +248,7 @@ template <typename T>
 void
 EbpfVm::Store(uint64_t addr, T value, size_t pc)
 {
-    std::memcpy(Translate(addr, sizeof(T), true, pc), &value, sizeof(T));
+    std::memcpy(TranslateFast(addr, sizeof(T), true, pc), &value, sizeof(T));
 }
 
 template <typename T>
@@ -229,7 +256,7 @@ void
 EbpfVm::Atomic(const EbpfInsn& in, uint64_t* r, size_t pc)
 {
     // One program runs at a time, so plain reads and writes are atomic.
-    uint8_t* p = Translate(r[in.dst] + in.off, sizeof(T), true, pc);
+    uint8_t* p = TranslateFast(r[in.dst] + in.off, sizeof(T), true, pc);
     T old;
     std::memcpy(&old, p, sizeof(T));
     T src = static_cast<T>(r[in.src]);
@@ -341,18 +368,14 @@ EbpfVm::Atomic(const EbpfInsn& in, uint64_t* r, size_t pc)
     }
 
 #define RPM_MEM(NAME, T, ST)                                                                       \
-    NAME##_LDX:                                                                                    \
-    r[in->dst] = Load<T>(r[in->src] + in->off, pc);                                                \
+    NAME##_LDX : r[in->dst] = Load<T>(r[in->src] + in->off, pc);                                   \
     RPM_NEXT();                                                                                    \
-    NAME##_LDXSX:                                                                                  \
-    r[in->dst] =                                                                                   \
-        static_cast<uint64_t>(static_cast<int64_t>(static_cast<ST>(Load<T>(r[in->src] + in->off, pc)))); \
+    NAME##_LDXSX : r[in->dst] = static_cast<uint64_t>(                                             \
+                       static_cast<int64_t>(static_cast<ST>(Load<T>(r[in->src] + in->off, pc))));  \
     RPM_NEXT();                                                                                    \
-    NAME##_ST:                                                                                     \
-    Store<T>(r[in->dst] + in->off, static_cast<T>(static_cast<int64_t>(in->imm)), pc);             \
+    NAME##_ST : Store<T>(r[in->dst] + in->off, static_cast<T>(static_cast<int64_t>(in->imm)), pc); \
     RPM_NEXT();                                                                                    \
-    NAME##_STX:                                                                                    \
-    Store<T>(r[in->dst] + in->off, static_cast<T>(r[in->src]), pc);                                \
+    NAME##_STX : Store<T>(r[in->dst] + in->off, static_cast<T>(r[in->src]), pc);                   \
     RPM_NEXT();
 
 // Table entries for the labels above.

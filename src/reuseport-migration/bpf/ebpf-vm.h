@@ -152,7 +152,9 @@ class EbpfVm
 
     /// \return host memory for size bytes at addr, or throws
     uint8_t* Translate(uint64_t addr, uint32_t size, bool write, size_t pc);
-    /// The regions other than the stack, and the fault.
+    /// Translate() for the interpreter's loop.
+    uint8_t* TranslateFast(uint64_t addr, uint32_t size, bool write, size_t pc);
+    /// The rarer regions, and the fault.
     uint8_t* TranslateSlow(uint64_t addr, uint32_t size, bool write, size_t pc);
     [[noreturn]] void Fault(size_t pc, const std::string& why) const;
     std::string Describe(uint64_t addr, uint32_t size, bool write) const;
