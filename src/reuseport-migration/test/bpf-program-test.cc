@@ -271,6 +271,143 @@ TEST_F(BpfProgramModelTest, MigrateToNewSpreadsByHashModuloN)
     EXPECT_GE(prog->GetRunCount(), 2u * clients);
 }
 
+/// What one run of the selftest's close case shows: each child's listeners, and the counters.
+struct Outcome
+{
+    std::vector<std::vector<uint32_t>> placements; //!< per connection, listener indexes
+    std::vector<uint64_t> mib;                     //!< success, failure, RSTs
+    uint32_t accepted{0};                          //!< accepted on S4
+};
+
+/// The selftest's established case with close(), its program as C++ or as the object.
+Outcome
+SelftestClose(bool compiled)
+{
+    const uint32_t clients = 25;
+    TestNetwork net(clients, MicroSeconds(40), MicroSeconds(10));
+    std::vector<Ptr<ReuseportListener>> s;
+    std::map<std::pair<uint32_t, uint16_t>, std::vector<uint32_t>> queued;
+    net.stack->TraceConnectWithoutContext(
+        "ChildQueued",
+        Callback<void, const FourTuple&, Ptr<const ReuseportListener>>(
+            [&](const FourTuple& t, Ptr<const ReuseportListener> l) {
+                uint32_t index = 0;
+                while (index < s.size() && s[index] != l)
+                {
+                    ++index;
+                }
+                queued[{t.remote.Get(), t.remotePort}].push_back(index);
+            }));
+    Ptr<ReuseportSockArray> reuseportMap;
+    std::map<uint32_t, uint32_t> migrateMap;
+    Ptr<ReuseportProgram> prog;
+    Ptr<BpfReuseportProgram> bpf;
+    if (compiled)
+    {
+        bpf = CreateObject<BpfReuseportProgram>();
+        bpf->Load(Program("migrate-reuseport"));
+        reuseportMap = bpf->GetSockArray("reuseport_map");
+        prog = bpf;
+    }
+    else
+    {
+        // The C++ callback of migrate-reuseport-test.cc.
+        reuseportMap = CreateObject<ReuseportSockArray>();
+        Ptr<CallbackReuseportProgram> cb = CreateObject<CallbackReuseportProgram>();
+        cb->SetAttachType(ReuseportProgram::SELECT_OR_MIGRATE);
+        cb->SetCallback(Callback<ProgramVerdict, ReuseportContext&>([&](ReuseportContext& ctx) {
+            if (!ctx.IsMigrating())
+            {
+                return ProgramVerdict::PASS;
+            }
+            auto key = migrateMap.find(ctx.sk->GetId());
+            if (key == migrateMap.end())
+            {
+                return ProgramVerdict::DROP;
+            }
+            ctx.SelectReuseport(reuseportMap, key->second);
+            return ProgramVerdict::PASS;
+        }));
+        prog = cb;
+    }
+    ReuseportHelper reuseport;
+    s.push_back(net.stack->CreateListener());
+    s[0]->Bind(InetSocketAddress(Ipv4Address::GetAny(), 0));
+    EXPECT_EQ(s[0]->AttachProgram(prog), 0);
+    EXPECT_EQ(s[0]->Listen(125), 0);
+    uint16_t port = s[0]->GetLocal().GetPort();
+    for (int i = 1; i < 4; ++i)
+    {
+        s.push_back(
+            reuseport.Listen(net.server, InetSocketAddress(Ipv4Address::GetAny(), port), 125));
+    }
+    for (uint32_t i = 0; i < clients; ++i)
+    {
+        net.Connect(i, Seconds(0.1), port, 12, 1000000);
+    }
+    Simulator::Schedule(Seconds(0.2), [&]() {
+        s.push_back(
+            reuseport.Listen(net.server, InetSocketAddress(Ipv4Address::GetAny(), port), 125));
+        for (uint32_t i = 0; i < 5; ++i)
+        {
+            EXPECT_EQ(reuseportMap->Update(i, s[i]), 0);
+            migrateMap[s[i]->GetId()] = 4;
+            if (bpf)
+            {
+                uint64_t cookie = BpfReuseportProgram::GetSocketCookie(s[i]);
+                int32_t key = 4;
+                EXPECT_EQ(bpf->UpdateElem("migrate_map", &cookie, &key), 0);
+            }
+        }
+    });
+    Simulator::Schedule(Seconds(0.3), [&]() {
+        for (int i = 0; i < 4; ++i)
+        {
+            s[i]->Close();
+        }
+    });
+    Simulator::Stop(Seconds(2));
+    Simulator::Run();
+    Outcome o;
+    for (uint32_t i = 0; i < clients; ++i)
+    {
+        o.placements.push_back(
+            queued[{net.ClientAddressOf(i).Get(), net.connections[i]->GetLocalPort()}]);
+    }
+    const TcpMib& mib = net.stack->GetMib();
+    o.mib = {mib.Get(TcpMib::TCP_MIGRATE_REQ_SUCCESS),
+             mib.Get(TcpMib::TCP_MIGRATE_REQ_FAILURE),
+             mib.Get(TcpMib::TCP_OUT_RSTS)};
+    while (s[4]->Accept())
+    {
+        ++o.accepted;
+    }
+    s.clear();
+    Simulator::Destroy();
+    return o;
+}
+
+// The same traffic with the C++ callback and with the compiled object: the same listener for
+// every child at every step, the same counters.
+TEST_F(BpfProgramModelTest, CompiledSelftestProgramDecidesLikeTheCallback)
+{
+    Outcome cpp = SelftestClose(false);
+    Outcome bpf = SelftestClose(true);
+    ASSERT_EQ(cpp.placements.size(), 25u);
+    EXPECT_EQ(bpf.placements, cpp.placements);
+    EXPECT_EQ(bpf.mib, cpp.mib);
+    EXPECT_EQ(bpf.accepted, cpp.accepted);
+    // And what the kernel's selftest expects: steered to S0-S3, then straight to S4.
+    for (const std::vector<uint32_t>& p : bpf.placements)
+    {
+        ASSERT_EQ(p.size(), 2u);
+        EXPECT_LT(p[0], 4u);
+        EXPECT_EQ(p[1], 4u);
+    }
+    EXPECT_EQ(bpf.mib, (std::vector<uint64_t>{25, 0, 0}));
+    EXPECT_EQ(bpf.accepted, 25u);
+}
+
 // Without new listeners (new_count = 0) the program refuses: every child is reset.
 TEST_F(BpfProgramModelTest, RefuseMigrationResetsEveryChild)
 {
