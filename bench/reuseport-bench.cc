@@ -281,11 +281,16 @@ class HandshakeFlood : public Application
 /**
  * \brief n short connections (request 100 B, response 1 KB) from 16 client hosts, open
  * loop at `rate` per second, against a stock ns-3 listening socket or the model (4
- * listeners, 4 workers accepting promptly).
+ * listeners, 4 workers accepting promptly), optionally with a program attached to the group.
+ * \param n connections
+ * \param rate connections per second
+ * \param model the model, else a stock socket
+ * \param program with the model: 0 none, 1 a C++ callback that passes SYNs without
+ * selecting, 2 programs/migrate-to-new.bpf.o (which does the same in the interpreter)
  * \return wall seconds, events, completed, peak RSS bytes
  */
 std::vector<double>
-ShortConnections(uint32_t n, double rate, bool model)
+ShortConnections(uint32_t n, double rate, bool model, int program = 0)
 {
     // 16 client hosts, each on its own point-to-point link to the server.
     const uint32_t hosts = 16;
@@ -311,8 +316,23 @@ ShortConnections(uint32_t n, double rate, bool model)
     {
         ReuseportHelper reuseport;
         reuseport.Install(server);
-        for (auto& l :
-             reuseport.ListenGroup(server, InetSocketAddress(Ipv4Address::GetAny(), 80), 4))
+        auto group = reuseport.ListenGroup(server, InetSocketAddress(Ipv4Address::GetAny(), 80), 4);
+        if (program == 1)
+        {
+            Ptr<CallbackReuseportProgram> p = CreateObject<CallbackReuseportProgram>();
+            p->SetAttachType(ReuseportProgram::SELECT_OR_MIGRATE);
+            p->SetCallback(Callback<ProgramVerdict, ReuseportContext&>([](ReuseportContext& c) {
+                return c.IsMigrating() ? ProgramVerdict::DROP : ProgramVerdict::PASS;
+            }));
+            group[0]->AttachProgram(p);
+        }
+        else if (program == 2)
+        {
+            Ptr<BpfReuseportProgram> p = CreateObject<BpfReuseportProgram>();
+            p->Load(std::string(RPM_BPF_DIR) + "/migrate-to-new.bpf.o");
+            group[0]->AttachProgram(p);
+        }
+        for (auto& l : group)
         {
             Ptr<WorkerApplication> w = CreateObject<WorkerApplication>();
             w->SetAttribute("RequestBytes", UintegerValue(100));
@@ -712,6 +732,38 @@ main(int argc, char* argv[])
                       << Fixed(r[1], 1) << " ns/run\n"
                       << "  C++ callback, migration                         " << std::setw(8)
                       << Fixed(r[2], 1) << " ns/run\n";
+        }
+        // Per connection: the short-connection workload with each program on every SYN.
+        const uint32_t conns = 10000;
+        const int rounds = 3;
+        std::vector<std::vector<double>> cost(3);
+        for (int round = 0; round < rounds; ++round)
+        {
+            for (int program = 0; program < 3; ++program)
+            {
+                std::vector<double> c = InChild(
+                    [program, rate]() { return ShortConnections(conns, rate, true, program); });
+                if (!c.empty())
+                {
+                    cost[program].push_back(c[0] * 1e6 / conns);
+                }
+            }
+        }
+        const char* names[] = {"no program", "C++ callback", "migrate-to-new.bpf.o"};
+        std::cout << "  per connection, " << conns << " short connections (best of " << rounds
+                  << " interleaved rounds)\n";
+        for (int program = 0; program < 3; ++program)
+        {
+            std::vector<double>& c = cost[program];
+            std::sort(c.begin(), c.end());
+            std::cout << "    " << std::left << std::setw(24) << names[program] << std::right
+                      << std::setw(8) << (c.empty() ? std::string("-") : Fixed(c.front(), 1))
+                      << " us/conn";
+            if (program == 2 && !c.empty() && !cost[1].empty())
+            {
+                std::cout << "  (" << Fixed(c.front() / cost[1].front(), 3) << "x the C++ one)";
+            }
+            std::cout << "\n";
         }
     }
     if (tables.find("throughput") != std::string::npos)
