@@ -279,10 +279,12 @@ struct Outcome
     uint32_t accepted{0};                          //!< accepted on S4
 };
 
-/// The selftest's established case with close(), its program as C++ or as the object.
+/// The selftest's established case with close(): its program as C++ (0), as the object (1),
+/// or migrate-to-new.bpf.o with S4 as the only new listener (2).
 Outcome
-SelftestClose(bool compiled)
+SelftestClose(int which)
 {
+    bool compiled = which != 0;
     const uint32_t clients = 25;
     TestNetwork net(clients, MicroSeconds(40), MicroSeconds(10));
     std::vector<Ptr<ReuseportListener>> s;
@@ -305,8 +307,8 @@ SelftestClose(bool compiled)
     if (compiled)
     {
         bpf = CreateObject<BpfReuseportProgram>();
-        bpf->Load(Program("migrate-reuseport"));
-        reuseportMap = bpf->GetSockArray("reuseport_map");
+        bpf->Load(Program(which == 1 ? "migrate-reuseport" : "migrate-to-new"));
+        reuseportMap = bpf->GetSockArray(which == 1 ? "reuseport_map" : "new_listeners");
         prog = bpf;
     }
     else
@@ -348,7 +350,14 @@ SelftestClose(bool compiled)
     Simulator::Schedule(Seconds(0.2), [&]() {
         s.push_back(
             reuseport.Listen(net.server, InetSocketAddress(Ipv4Address::GetAny(), port), 125));
-        for (uint32_t i = 0; i < 5; ++i)
+        if (which == 2)
+        {
+            uint32_t zero = 0;
+            uint32_t one = 1;
+            EXPECT_EQ(reuseportMap->Update(0, s[4]), 0);
+            EXPECT_EQ(bpf->UpdateElem("new_count", &zero, &one), 0);
+        }
+        for (uint32_t i = 0; i < 5 && which != 2; ++i)
         {
             EXPECT_EQ(reuseportMap->Update(i, s[i]), 0);
             migrateMap[s[i]->GetId()] = 4;
@@ -387,16 +396,19 @@ SelftestClose(bool compiled)
     return o;
 }
 
-// The same traffic with the C++ callback and with the compiled object: the same listener for
-// every child at every step, the same counters.
+// The same traffic with the C++ callback, the compiled selftest program and migrate-to-new
+// (one new listener, S4): the same listener for every child at every step, the same counters.
 TEST_F(BpfProgramModelTest, CompiledSelftestProgramDecidesLikeTheCallback)
 {
-    Outcome cpp = SelftestClose(false);
-    Outcome bpf = SelftestClose(true);
+    Outcome cpp = SelftestClose(0);
+    Outcome bpf = SelftestClose(1);
+    Outcome toNew = SelftestClose(2); // hash % 1: the same single target
     ASSERT_EQ(cpp.placements.size(), 25u);
     EXPECT_EQ(bpf.placements, cpp.placements);
     EXPECT_EQ(bpf.mib, cpp.mib);
     EXPECT_EQ(bpf.accepted, cpp.accepted);
+    EXPECT_EQ(toNew.placements, cpp.placements);
+    EXPECT_EQ(toNew.mib, cpp.mib);
     // And what the kernel's selftest expects: steered to S0-S3, then straight to S4.
     for (const std::vector<uint32_t>& p : bpf.placements)
     {
