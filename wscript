@@ -25,8 +25,13 @@ PACKAGES = [
     "libgtest-dev",        # unit tests
     "python3-jsonschema",  # validates JSON files against their schemas
     "python3-matplotlib",  # plots
-    "clang-14",            # the scenario loader's fuzz target (libFuzzer, sanitizers)
+    "clang-14",            # the fuzz target (libFuzzer, sanitizers); programs/*.bpf.c
     "libclang-rt-14-dev",  # libFuzzer and the sanitizer runtimes for clang-14
+    "libbpf-dev",          # opens the eBPF programs' ELF objects; bpf/bpf_helpers.h
+    "libelf-dev",          # reads their relocations; libbpf links it
+    "zlib1g-dev",          # libbpf links it
+    "linux-libc-dev",      # the kernel's UAPI headers (linux/bpf.h) for programs/*.bpf.c
+    "pkg-config",          # CMake finds libbpf and libelf through it
 ]
 
 # Debian's own Python: only it imports the python3-* packages above; the python3 on PATH
@@ -189,7 +194,8 @@ def bench(ctx):
                    "socket and against the model at 1k, 10k and 100k connections, then "
                    "memory per pending request and per queued child and the cost of closing "
                    "a listener, then 50,000 connections held open on one client host "
-                   "against the same load over 64 (--tables=busy-client alone). "
+                   "against the same load over 64 (--tables=busy-client alone), and ns per "
+                   "eBPF program run (--tables=programs). "
                    "Takes 30 to 50 minutes, most of it stock ns-3 at 100k. "
                    "Prints tables; compare ratios within one run. Other "
                    "arguments go to reuseport-bench (e.g. --tables=schedulers, "

@@ -9,11 +9,13 @@
 //   ./waf bench              # 1k, 10k and 100k connections, close costs up to 100k
 //   ./waf bench --full       # also 1M connections and 1M pending requests
 
+#include "ns3/bpf-reuseport-program.h"
 #include "ns3/core-module.h"
 #include "ns3/internet-module.h"
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
 #include "ns3/reuseport-migration-module.h"
+#include "ns3/reuseport-sock-array.h"
 
 #include <algorithm>
 #include <chrono>
@@ -33,6 +35,9 @@ using namespace ns3;
 
 #ifndef RPM_BUILD_TYPE
 #define RPM_BUILD_TYPE "unknown"
+#endif
+#ifndef RPM_BPF_DIR
+#define RPM_BPF_DIR "build/programs"
 #endif
 
 namespace
@@ -276,11 +281,16 @@ class HandshakeFlood : public Application
 /**
  * \brief n short connections (request 100 B, response 1 KB) from 16 client hosts, open
  * loop at `rate` per second, against a stock ns-3 listening socket or the model (4
- * listeners, 4 workers accepting promptly).
+ * listeners, 4 workers accepting promptly), optionally with a program attached to the group.
+ * \param n connections
+ * \param rate connections per second
+ * \param model the model, else a stock socket
+ * \param program with the model: 0 none, 1 a C++ callback that passes SYNs without
+ * selecting, 2 programs/migrate-to-new.bpf.o (which does the same in the interpreter)
  * \return wall seconds, events, completed, peak RSS bytes
  */
 std::vector<double>
-ShortConnections(uint32_t n, double rate, bool model)
+ShortConnections(uint32_t n, double rate, bool model, int program = 0)
 {
     // 16 client hosts, each on its own point-to-point link to the server.
     const uint32_t hosts = 16;
@@ -306,8 +316,23 @@ ShortConnections(uint32_t n, double rate, bool model)
     {
         ReuseportHelper reuseport;
         reuseport.Install(server);
-        for (auto& l :
-             reuseport.ListenGroup(server, InetSocketAddress(Ipv4Address::GetAny(), 80), 4))
+        auto group = reuseport.ListenGroup(server, InetSocketAddress(Ipv4Address::GetAny(), 80), 4);
+        if (program == 1)
+        {
+            Ptr<CallbackReuseportProgram> p = CreateObject<CallbackReuseportProgram>();
+            p->SetAttachType(ReuseportProgram::SELECT_OR_MIGRATE);
+            p->SetCallback(Callback<ProgramVerdict, ReuseportContext&>([](ReuseportContext& c) {
+                return c.IsMigrating() ? ProgramVerdict::DROP : ProgramVerdict::PASS;
+            }));
+            group[0]->AttachProgram(p);
+        }
+        else if (program == 2)
+        {
+            Ptr<BpfReuseportProgram> p = CreateObject<BpfReuseportProgram>();
+            p->Load(std::string(RPM_BPF_DIR) + "/migrate-to-new.bpf.o");
+            group[0]->AttachProgram(p);
+        }
+        for (auto& l : group)
         {
             Ptr<WorkerApplication> w = CreateObject<WorkerApplication>();
             w->SetAttribute("RequestBytes", UintegerValue(100));
@@ -543,6 +568,90 @@ Fixed(double v, int precision)
     return os.str();
 }
 
+/**
+ * \brief ns per program run: programs/migrate-to-new.bpf.o in the interpreter, on a migration
+ * (select new_listeners[hash % n]) and on a SYN (pass at once), and the same migration logic
+ * as a C++ callback.
+ * \param runs runs per measurement
+ * \return {bpf migration, bpf steering, C++ migration} in ns per run, and the instructions of
+ * one bpf migration run
+ */
+std::vector<double>
+ProgramRuns(uint32_t runs)
+{
+    Ptr<Node> node = CreateObject<Node>();
+    InternetStackHelper internet;
+    internet.Install(node);
+    ReuseportHelper reuseport;
+    reuseport.Install(node);
+    const uint32_t n = 4;
+    std::vector<Ptr<ReuseportListener>> listeners;
+    for (uint32_t i = 0; i < n; ++i)
+    {
+        listeners.push_back(reuseport.Listen(node, InetSocketAddress(Ipv4Address::GetAny(), 80)));
+    }
+    Ptr<BpfReuseportProgram> bpf = CreateObject<BpfReuseportProgram>();
+    bpf->Load(std::string(RPM_BPF_DIR) + "/migrate-to-new.bpf.o");
+    Ptr<ReuseportSockArray> array = bpf->GetSockArray("new_listeners");
+    for (uint32_t i = 0; i < n; ++i)
+    {
+        array->Update(i, listeners[i]);
+    }
+    uint32_t zero = 0;
+    bpf->UpdateElem("new_count", &zero, &n);
+    // The same decisions in C++: what a built-in program costs.
+    Ptr<CallbackReuseportProgram> cpp = CreateObject<CallbackReuseportProgram>();
+    cpp->SetCallback(Callback<ProgramVerdict, ReuseportContext&>([array, n](ReuseportContext& c) {
+        if (!c.IsMigrating())
+        {
+            return ProgramVerdict::PASS;
+        }
+        return c.SelectReuseport(array, c.hash % n) == 0 ? ProgramVerdict::PASS
+                                                         : ProgramVerdict::DROP;
+    }));
+    ReuseportContext ctx;
+    ctx.group = listeners[0]->GetGroup();
+    ctx.sk = listeners[0];
+    ctx.len = 0;
+    auto time = [&](ReuseportProgram& p, MigratingState state) {
+        ctx.migratingState = state;
+        uint64_t selected = 0;
+        // CPU time of this process: on a shared machine, wall-clock time counts the others.
+        auto cpu = []() {
+            timespec t;
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+            return t.tv_sec * 1e9 + t.tv_nsec;
+        };
+        double start = cpu();
+        for (uint32_t i = 0; i < runs; ++i)
+        {
+            ctx.hash = i * 2654435761u;
+            if (p.Run(ctx) == ProgramVerdict::PASS && ctx.GetSelected())
+            {
+                ++selected;
+            }
+        }
+        double ns = cpu() - start;
+        if (state != MigratingState::NONE && selected != runs)
+        {
+            std::cerr << "program runs: " << selected << " of " << runs << " selected\n";
+        }
+        return ns / runs;
+    };
+    std::vector<double> best(3, 1e30);
+    for (int round = 0; round < 3; ++round) // shared machines: keep each one's best
+    {
+        best[0] = std::min(best[0], time(*bpf, MigratingState::ESTABLISHED));
+        best[1] = std::min(best[1], time(*bpf, MigratingState::NONE));
+        best[2] = std::min(best[2], time(*cpp, MigratingState::ESTABLISHED));
+    }
+    ctx.migratingState = MigratingState::ESTABLISHED;
+    bpf->Run(ctx);
+    best.push_back(static_cast<double>(bpf->GetVm().GetLastInsnCount()));
+    Simulator::Destroy();
+    return best;
+}
+
 } // namespace
 
 int
@@ -550,7 +659,7 @@ main(int argc, char* argv[])
 {
     bool full = false;
     double rate = 5000;
-    std::string tables = "throughput,memory,busy-client";
+    std::string tables = "throughput,memory,busy-client,programs";
     std::string scheduler = "ns3::HeapScheduler";
     std::string sizeList;
     std::string servers = "stock,ours";
@@ -560,7 +669,9 @@ main(int argc, char* argv[])
     cmd.AddValue("fork", "Run each measurement in a child process", g_fork);
     cmd.AddValue("full", "Also 1M connections and 1M pending requests (long)", full);
     cmd.AddValue("rate", "Connections per second of the throughput workload", rate);
-    cmd.AddValue("tables", "Tables to print: throughput, memory, schedulers, busy-client", tables);
+    cmd.AddValue("tables",
+                 "Tables to print: throughput, memory, schedulers, busy-client, programs",
+                 tables);
     uint32_t busyConnections = 50000;
     double busyRate = 10000;
     uint32_t busyStock = 2000;
@@ -603,6 +714,56 @@ main(int argc, char* argv[])
         while (std::getline(is, item, ','))
         {
             sizes.push_back(static_cast<uint32_t>(std::stoul(item)));
+        }
+    }
+    if (tables.find("programs") != std::string::npos)
+    {
+        const uint32_t runs = 1000000;
+        std::cout
+            << "\nreuseport programs (" << runs
+            << " runs each, best of 3, CPU time): migrate-to-new.bpf.o in the interpreter against "
+               "the same logic in C++\n";
+        std::vector<double> r = InChild([runs]() { return ProgramRuns(runs); });
+        if (r.size() == 4)
+        {
+            std::cout << "  bpf, migration (select new_listeners[hash % 4])  " << std::setw(8)
+                      << Fixed(r[0], 1) << " ns/run  (" << Fixed(r[3], 0) << " instructions)\n"
+                      << "  bpf, SYN steering (SK_PASS, no selection)       " << std::setw(8)
+                      << Fixed(r[1], 1) << " ns/run\n"
+                      << "  C++ callback, migration                         " << std::setw(8)
+                      << Fixed(r[2], 1) << " ns/run\n";
+        }
+        // Per connection: the short-connection workload with each program on every SYN.
+        const uint32_t conns = 10000;
+        const int rounds = 3;
+        std::vector<std::vector<double>> cost(3);
+        for (int round = 0; round < rounds; ++round)
+        {
+            for (int program = 0; program < 3; ++program)
+            {
+                std::vector<double> c = InChild(
+                    [program, rate]() { return ShortConnections(conns, rate, true, program); });
+                if (!c.empty())
+                {
+                    cost[program].push_back(c[0] * 1e6 / conns);
+                }
+            }
+        }
+        const char* names[] = {"no program", "C++ callback", "migrate-to-new.bpf.o"};
+        std::cout << "  per connection, " << conns << " short connections (best of " << rounds
+                  << " interleaved rounds)\n";
+        for (int program = 0; program < 3; ++program)
+        {
+            std::vector<double>& c = cost[program];
+            std::sort(c.begin(), c.end());
+            std::cout << "    " << std::left << std::setw(24) << names[program] << std::right
+                      << std::setw(8) << (c.empty() ? std::string("-") : Fixed(c.front(), 1))
+                      << " us/conn";
+            if (program == 2 && !c.empty() && !cost[1].empty())
+            {
+                std::cout << "  (" << Fixed(c.front() / cost[1].front(), 3) << "x the C++ one)";
+            }
+            std::cout << "\n";
         }
     }
     if (tables.find("throughput") != std::string::npos)
