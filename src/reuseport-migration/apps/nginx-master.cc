@@ -4,18 +4,18 @@
 
 #include "nginx-master.h"
 
-#include "ns3/builtin-programs.h"
-#include "ns3/reuseport-group.h"
-#include "ns3/reuseport-listener.h"
-#include "ns3/reuseport-selector.h"
-#include "ns3/reuseport-stack.h"
 #include "worker-application.h"
 
 #include "ns3/abort.h"
 #include "ns3/boolean.h"
+#include "ns3/builtin-programs.h"
 #include "ns3/integer.h"
 #include "ns3/log.h"
 #include "ns3/node.h"
+#include "ns3/reuseport-group.h"
+#include "ns3/reuseport-listener.h"
+#include "ns3/reuseport-selector.h"
+#include "ns3/reuseport-stack.h"
 #include "ns3/simulator.h"
 #include "ns3/string.h"
 #include "ns3/tcp-header.h"

@@ -5,10 +5,9 @@
 #ifndef NGINX_MASTER_H
 #define NGINX_MASTER_H
 
-#include "ns3/reuseport-program.h"
-
 #include "ns3/application.h"
 #include "ns3/event-id.h"
+#include "ns3/reuseport-program.h"
 #include "ns3/traced-callback.h"
 
 #include <map>

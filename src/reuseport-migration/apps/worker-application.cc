@@ -4,12 +4,11 @@
 
 #include "worker-application.h"
 
-#include "ns3/reuseport-listener.h"
-#include "ns3/reuseport-tcp-socket.h"
-
 #include "ns3/log.h"
 #include "ns3/packet.h"
 #include "ns3/pointer.h"
+#include "ns3/reuseport-listener.h"
+#include "ns3/reuseport-tcp-socket.h"
 #include "ns3/simulator.h"
 #include "ns3/string.h"
 #include "ns3/uinteger.h"

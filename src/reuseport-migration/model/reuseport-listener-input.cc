@@ -5,10 +5,9 @@
 // A segment reaching a listener (tcp_input.c): tcp_rcv_state_process in LISTEN,
 // tcp_conn_request for a SYN, and a syncookie's ACK.
 
-#include "reuseport-listener.h"
-
 #include "request-sock.h"
 #include "reuseport-group.h"
+#include "reuseport-listener.h"
 #include "reuseport-stack.h"
 #include "reuseport-tcp-socket.h"
 

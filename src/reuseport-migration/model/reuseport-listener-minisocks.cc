@@ -5,10 +5,9 @@
 // A segment reaching a request (tcp_minisocks.c): tcp_check_req, and the child
 // tcp_v4_syn_recv_sock creates when the accept queue has room.
 
-#include "reuseport-listener.h"
-
 #include "request-sock.h"
 #include "reuseport-group.h"
+#include "reuseport-listener.h"
 #include "reuseport-stack.h"
 #include "reuseport-tcp-socket.h"
 

@@ -5,10 +5,9 @@
 // The SYN-ACK timer of a request (reqsk_timer_handler in inet_connection_sock.c):
 // retransmission, expiry, and migration of a request whose listener closed.
 
-#include "reuseport-listener.h"
-
 #include "request-sock.h"
 #include "reuseport-group.h"
+#include "reuseport-listener.h"
 #include "reuseport-stack.h"
 #include "reuseport-tcp-socket.h"
 

@@ -5,17 +5,16 @@
 // The listening and established hashes (inet_hashtables.c), where a migrating request
 // or child goes (sock_reuseport.c), and the life of requests and TIME_WAIT sockets.
 
-#include "reuseport-stack.h"
-
-#include "ns3/linux-tcp-defaults.h"
 #include "request-sock.h"
 #include "reuseport-group.h"
 #include "reuseport-listener.h"
+#include "reuseport-stack.h"
 #include "reuseport-tcp-socket.h"
 #include "time-wait-sock.h"
 
 #include "ns3/boolean.h"
 #include "ns3/ipv4-end-point.h"
+#include "ns3/linux-tcp-defaults.h"
 #include "ns3/log.h"
 #include "ns3/node.h"
 #include "ns3/object-factory.h"

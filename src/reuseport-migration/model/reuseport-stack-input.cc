@@ -5,17 +5,16 @@
 // tcp_v4_rcv (tcp_ipv4.c): finding the socket a segment belongs to, and the segments
 // the stack sends itself (SYN-ACKs, RSTs, TIME_WAIT ACKs).
 
-#include "reuseport-stack.h"
-
-#include "ns3/linux-tcp-defaults.h"
 #include "request-sock.h"
 #include "reuseport-group.h"
 #include "reuseport-listener.h"
+#include "reuseport-stack.h"
 #include "reuseport-tcp-socket.h"
 #include "time-wait-sock.h"
 
 #include "ns3/boolean.h"
 #include "ns3/ipv4-end-point.h"
+#include "ns3/linux-tcp-defaults.h"
 #include "ns3/log.h"
 #include "ns3/node.h"
 #include "ns3/object-factory.h"

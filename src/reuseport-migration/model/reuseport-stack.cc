@@ -4,7 +4,6 @@
 
 #include "reuseport-stack.h"
 
-#include "ns3/linux-tcp-defaults.h"
 #include "request-sock.h"
 #include "reuseport-group.h"
 #include "reuseport-listener.h"
@@ -13,6 +12,7 @@
 
 #include "ns3/boolean.h"
 #include "ns3/ipv4-end-point.h"
+#include "ns3/linux-tcp-defaults.h"
 #include "ns3/log.h"
 #include "ns3/node.h"
 #include "ns3/object-factory.h"
