@@ -1,0 +1,188 @@
+"""Run a scenario's runs on this machine's kernel, each in fresh namespaces, and write
+results/<name>/kernel/summary.csv (and runs.json: counters, lateness, errors per run).
+
+python3 -m validation [--out DIR] FILE...
+
+Exit status: 0 done; 2 a file is invalid or outside the supported subset (nothing ran);
+3 a run's outcomes do not add up; 5 no privilege to make network namespaces (not root);
+6 the kernel is too old for what the scenario asks (tcp_migrate_req needs 5.14);
+1 anything else (a run failed); 130 interrupted (SIGINT), 143 terminated (SIGTERM).
+In every case the namespaces made are removed.
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import netns, summary
+from .scenario import ScenarioError, check_run, check_subset, expand, needs_migration, \
+    read_document
+
+EXIT_INVALID, EXIT_CONSERVATION, EXIT_PRIVILEGE, EXIT_KERNEL = 2, 3, 5, 6
+PYTHON = "/usr/bin/python3"
+TOP = Path(__file__).resolve().parent.parent
+START_LEAD = 0.3       # seconds between the start time and the clients' first arrival
+READY_TIMEOUT = 20.0   # for the server to listen
+
+
+class RunError(Exception):
+    pass
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised like KeyboardInterrupt so that cleanup runs."""
+
+
+def kernel_version():
+    m = re.match(r"(\d+)\.(\d+)", platform.release())
+    return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+
+def _module(name):
+    return [PYTHON, "-m", f"validation.{name}"]
+
+
+def _read_line(proc, what, timeout):
+    # A line from a child, or a RunError with what it said on standard error.
+    import select
+    r, _, _ = select.select([proc.stdout], [], [], timeout)
+    line = proc.stdout.readline() if r else ""
+    if not line:
+        proc.kill()
+        err = proc.stderr.read() if proc.stderr else ""
+        raise RunError(f"the {what} stopped without an answer"
+                       + (f":\n{err.strip()}" if err.strip() else ""))
+    return line
+
+
+def run_once(plan, log=lambda text: None, tag=""):
+    """Run one plan in fresh namespaces; returns (client result, server result)."""
+    env = dict(os.environ, PYTHONPATH=str(TOP), PYTHONDONTWRITEBYTECODE="1")
+    procs = []
+    with netns.Namespaces(plan["client_hosts"], tag) as ns:
+        try:
+            server = netns.spawn(ns.server, _module("server"), stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env=env, cwd=TOP)
+            procs.append(server)
+            server.stdin.write(json.dumps(plan) + "\n")
+            server.stdin.flush()
+            if _read_line(server, "server", READY_TIMEOUT).strip() != "ready":
+                raise RunError("the server did not start")
+            t0 = time.monotonic() + START_LEAD
+            client = netns.spawn(ns.client, _module("clients"), stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env=env, cwd=TOP)
+            procs.append(client)
+            client.stdin.write(json.dumps({**plan, "t0": t0}) + "\n")
+            client.stdin.flush()
+            server.stdin.write(f"{t0!r}\n")
+            server.stdin.flush()
+            budget = START_LEAD + plan["duration"] + 30
+            client_result = json.loads(_read_line(client, "client generator", budget))
+            server_result = json.loads(_read_line(server, "server", budget))
+        finally:
+            for p in procs:
+                p.kill()
+                p.wait()
+                for f in (p.stdin, p.stdout, p.stderr):
+                    if f:
+                        f.close()
+    if server_result["errors"]:
+        raise RunError("; ".join(server_result["errors"]))
+    return client_result, server_result
+
+
+def check_files(files):
+    """Every file's runs [(file, name, index, params, plan)], or a ScenarioError."""
+    runs = []
+    for file in files:
+        doc = read_document(file)
+        check_subset(file, doc)
+        name = doc.get("name")
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+            raise ScenarioError(file, "/name", "expected a name such as \"nginx-reload\"")
+        for index, params, d in expand(file, doc):
+            runs.append((file, name, index, params, check_run(file, d)))
+    return runs
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python3 -m validation",
+                                description="Run scenarios on this machine's kernel.")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--out", type=Path, default=TOP / "results", metavar="DIR")
+    opts = p.parse_args(argv)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        runs = check_files(opts.files)
+    except ScenarioError as e:
+        print(e, file=sys.stderr)
+        return EXIT_INVALID
+    why = netns.missing_privilege()
+    if why:
+        print(f"validation: {why}", file=sys.stderr)
+        return EXIT_PRIVILEGE
+    for file, name, index, params, plan in runs:
+        if needs_migration(plan) and kernel_version() < (5, 14):
+            print(f"{file}: run {index} needs tcp_migrate_req (Linux 5.14 or later); this "
+                  f"kernel is {platform.release()}", file=sys.stderr)
+            return EXIT_KERNEL
+    log = lambda text: print(f"validation: {text}", file=sys.stderr, flush=True)
+    try:
+        netns.remove_leftovers(log)
+        return _run_all(runs, opts.out, log)
+    except KeyboardInterrupt:
+        log("interrupted; namespaces removed")
+        return 130
+    except Terminated:
+        log("terminated; namespaces removed")
+        return 143
+    finally:
+        for name, pid in netns.list_ours():
+            if pid == os.getpid():
+                netns.remove(name)
+
+
+def _run_all(runs, out, log):
+    by_name, status = {}, 0
+    for file, name, index, params, plan in runs:
+        label = ", ".join(f"{k}={v}" for k, v in params)
+        began = time.monotonic()
+        try:
+            client, server = run_once(plan, log)
+        except (RunError, netns.NetnsError) as e:
+            log(f"{name} run {index} ({label}) failed: {e}")
+            status = 1
+            continue
+        outcomes = sum(client[k] for k in ("completed", "reset", "refused", "timeout",
+                                           "unfinished"))
+        if outcomes != client["attempts"]:
+            log(f"{name} run {index}: attempts {client['attempts']} != outcomes {outcomes}")
+            return EXIT_CONSERVATION
+        log(f"{name} run {index} ({label}) done in {time.monotonic() - began:.1f}s")
+        by_name.setdefault(name, []).append(
+            (summary.row(index, plan, params, client, server),
+             {"run": index, "params": dict(params), "client": client, "server": server}))
+    for name, done in by_name.items():
+        folder = out / name / "kernel"
+        summary.write(str(folder / "summary.csv"), [r for r, _ in done])
+        tmp = folder / f"runs.json.tmp{os.getpid()}"
+        tmp.write_text(json.dumps([d for _, d in done], indent=1) + "\n")
+        os.replace(tmp, folder / "runs.json")
+        log(f"{name}: kernel results in {folder}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

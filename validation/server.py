@@ -1,0 +1,159 @@
+"""The nginx-like master of the kernel side, run inside the server's namespace:
+python3 -m validation.server, a run's plan on standard input.
+
+Protocol on the pipes: a line of JSON (the plan) in; "ready" out once the sysctls are set,
+the sockets listen and the events at 0 s applied; a line with the start time (monotonic
+seconds) in; the result as a line of JSON out at the end of the run.
+
+As nginx (model/nginx-master.cc): one SO_REUSEPORT socket per worker, inherited by index
+at a reload unless the reload replaces them (listen options changed, binary upgrade) or
+the worker count shrinks; new sockets listen before old ones close.
+"""
+import json
+import sys
+import time
+
+from . import counters
+from .scenario import SYSCTLS
+from .worker import Worker, accept_queue, open_listener
+
+
+def set_sysctl(name, value):
+    with open(f"/proc/sys/{SYSCTLS[name][0]}", "w") as f:
+        f.write(str(value))
+
+
+class Master:
+    def __init__(self, plan):
+        self.plan = plan
+        self.generation = 0
+        self.current = []        # workers of the current generation, by index
+        self.all = []
+        self.restarts = []       # [start, end] per reload, monotonic
+        self.log = []            # one entry per applied event
+
+    def start(self):
+        for name, value in self.plan["sysctl"].items():
+            set_sysctl(name, value)
+        n, s = self.plan["server"]["workers"], self.plan["server"]
+        sockets = [open_listener(s["port"], s["backlog"]) for _ in range(n)]
+        self.current = [self._worker(i, sock) for i, sock in enumerate(sockets)]
+
+    def _worker(self, index, sock):
+        w = Worker(index, self.generation, sock, self.plan, self.plan["seed"])
+        w.start()
+        self.all.append(w)
+        return w
+
+    def _queue(self, w):
+        return accept_queue(w.listener) if w.listener is not None else None
+
+    # Events -----------------------------------------------------------------------------
+
+    def apply(self, e):
+        action = e["action"]
+        if action == "set-sysctl":
+            set_sysctl(e["name"], e["value"])
+            return {}
+        if action in ("reload", "upgrade"):
+            return self.reload(e)
+        w = self.current[e["worker"]]
+        before = w.call(self._queue)
+        if action == "close-listener":
+            w.call(Worker.close_listener)
+        elif action == "shutdown-listener":
+            w.call(Worker.shutdown_listener)
+        elif action == "listen":
+            w.call(Worker.listen)
+        elif action == "stall-worker":
+            w.call(lambda w: setattr(w, "stalled", True))
+        elif action == "resume-worker":
+            w.call(lambda w: setattr(w, "stalled", False))
+        elif action == "kill-worker":
+            # The master holds the sockets: a dead worker's socket stays open, for the
+            # replacement (respawn) or until the master closes it.
+            sock = w.call(Worker.release_listener)
+            w.call(Worker.kill)
+            w.join(5)
+            if e["respawn"]:
+                self.current[e["worker"]] = self._worker(e["worker"], sock)
+            elif sock is not None:
+                sock.close()
+        now = self.current[e["worker"]]
+        return {"accept_queue_before": before,
+                "accept_queue_after": now.call(self._queue) if now.is_alive() else None}
+
+    def reload(self, e):
+        start = time.monotonic()
+        old = self.current
+        n = e["workers"]
+        self.generation += 1
+        inherit = {}
+        if not e["replace_all"]:
+            for i, w in enumerate(old[:n]):
+                if w.listening:
+                    inherit[i] = w
+        s = self.plan["server"]
+        # New sockets first, so that something always listens.
+        fresh = {i: open_listener(s["port"], s["backlog"]) for i in range(n) if i not in inherit}
+        new = []
+        for i in range(n):
+            sock = inherit[i].call(Worker.release_listener) if i in inherit else fresh[i]
+            new.append(self._worker(i, sock))
+        self.current = new
+        retired = [w for i, w in enumerate(old) if i not in inherit and w.listener is not None
+                   and w.listening]
+        queues = [w.call(self._queue) for w in retired]
+        if retired and e["strategy"] == "migrate":
+            set_sysctl("tcp_migrate_req", 1)
+        end = start
+        for w in retired:
+            end = max(end, w.call(Worker.close_listener))
+        timeout = self.plan["server"]["shutdown_timeout"]
+        for w in old:
+            if w.is_alive():
+                w.call(lambda w: w.retire(timeout))
+        self.restarts.append((start, end))
+        return {"retired": len(retired), "accept_queues_closed": queues}
+
+
+def main():
+    plan = json.loads(sys.stdin.readline())
+    master = Master(plan)
+    master.start()
+    events = plan["events"]
+    at_zero = [e for e in events if e["at"] == 0]
+    for e in at_zero:
+        master.log.append({"index": e["index"], "action": e["action"], "late_ms": 0.0,
+                           **master.apply(e)})
+    before = counters.snapshot()
+    print("ready", flush=True)
+    t0 = float(sys.stdin.readline())
+    for e in events[len(at_zero):]:
+        wait = t0 + e["at"] - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        applied = time.monotonic()
+        extra = master.apply(e)
+        master.log.append({"index": e["index"], "action": e["action"],
+                           "late_ms": round((applied - t0 - e["at"]) * 1000, 3), **extra})
+    wait = t0 + plan["duration"] - time.monotonic()
+    if wait > 0:
+        time.sleep(wait)
+    # The counters at the end of the run, before anything is torn down.
+    after = counters.snapshot()
+    errors = [w.error for w in master.all if w.error]
+    result = {
+        "counters": counters.delta(before, after),
+        "restart_duration_s": max([end - start for start, end in master.restarts], default=0.0),
+        "events": master.log,
+        "workers": [{"generation": w.generation, "index": w.index, "accepted": w.accepted,
+                     "served": w.served, "abandoned": w.abandoned} for w in master.all],
+        "errors": errors,
+    }
+    print(json.dumps(result), flush=True)
+    sys.stdin.read()  # the run ends the namespace; until then the sockets stay as they are
+
+
+if __name__ == "__main__":
+    main()
