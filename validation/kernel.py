@@ -1,7 +1,7 @@
 """Run a scenario's runs on this machine's kernel, each in fresh namespaces, and write
 results/<name>/kernel/summary.csv (and runs.json: counters, lateness, errors per run).
 
-python3 -m validation [--out DIR] FILE...
+python3 -m validation [--out DIR] [--check] FILE...
 
 Exit status: 0 done; 2 a file is invalid or outside the supported subset (nothing ran);
 3 a run's outcomes do not add up; 5 no privilege to make network namespaces (not root);
@@ -122,6 +122,8 @@ def main(argv=None):
                                 description="Run scenarios on this machine's kernel.")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--out", type=Path, default=TOP / "results", metavar="DIR")
+    p.add_argument("--check", action="store_true",
+                   help="only check the files, the privileges and the kernel; run nothing")
     opts = p.parse_args(argv)
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
@@ -138,6 +140,8 @@ def main(argv=None):
             print(f"{file}: run {index} needs tcp_migrate_req (Linux 5.14 or later); this "
                   f"kernel is {platform.release()}", file=sys.stderr)
             return EXIT_KERNEL
+    if opts.check:
+        return 0
     log = lambda text: print(f"validation: {text}", file=sys.stderr, flush=True)
     try:
         netns.remove_leftovers(log)
@@ -173,7 +177,9 @@ def _run_all(runs, out, log):
         log(f"{name} run {index} ({label}) done in {time.monotonic() - began:.1f}s")
         by_name.setdefault(name, []).append(
             (summary.row(index, plan, params, client, server),
-             {"run": index, "params": dict(params), "client": client, "server": server}))
+             {"run": index, "params": dict(params), "path_delay_s": plan["path_delay"],
+              "seconds": round(time.monotonic() - began, 1), "client": client,
+              "server": server}))
     for name, done in by_name.items():
         folder = out / name / "kernel"
         summary.write(str(folder / "summary.csv"), [r for r, _ in done])

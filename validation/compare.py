@@ -1,0 +1,126 @@
+"""The simulator's summary.csv beside the kernel's: per run (the runs of a scenario that
+differ only by seed are one run) and metric, the simulator's median (min-max) over the
+seeds, the kernel's, and whether the simulator's median is inside the kernel's range
+widened by 5% of the kernel's median.
+"""
+import csv
+import math
+import statistics
+
+from .summary import METRICS
+
+WIDEN = 0.05
+# Inputs of the scenario, not measurements.
+_SKIP = {"reload_at_s"}
+
+
+def read(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _key(row):
+    keys = list(row)
+    swept = keys[keys.index("run") + 1:keys.index("strategy")]
+    return tuple((k, row[k]) for k in swept) + (("strategy", row["strategy"]),
+                                                ("policy", row["policy"]))
+
+
+def _label(key):
+    parts = [f"{k.rpartition('.')[2]}={v}" for k, v in key[:-2]]
+    strategy, policy = key[-2][1], key[-1][1]
+    if strategy != "-":
+        parts.append(strategy if policy == "-" else f"{strategy}/{policy}")
+    return " ".join(parts) or "no reload"
+
+
+def _numbers(rows, metric):
+    out = []
+    for r in rows:
+        try:
+            v = float(r.get(metric, ""))
+        except ValueError:
+            continue
+        if not math.isnan(v):
+            out.append(v)
+    return out
+
+
+def inside(sim_median, kernel_values):
+    """Whether sim_median is in [min - 5% of median, max + 5% of median] of the kernel's."""
+    med = statistics.median(kernel_values)
+    slack = WIDEN * abs(med)
+    return min(kernel_values) - slack <= sim_median <= max(kernel_values) + slack
+
+
+def _fmt(v):
+    if v.is_integer():
+        return str(int(v))
+    return f"{v:.3f}" if abs(v) < 10 else f"{v:.1f}"
+
+
+def _cell(values):
+    if not values:
+        return "-"
+    return f"{_fmt(statistics.median(values))} ({_fmt(min(values))}-{_fmt(max(values))})"
+
+
+def compare(sim_rows, kernel_rows):
+    """[(label, seeds, [(metric, simulator, kernel, verdict)])]; verdict "in", "out", or "-"
+    when a side has no value."""
+    groups = {}
+    for side, rows in (("sim", sim_rows), ("kernel", kernel_rows)):
+        for r in rows:
+            groups.setdefault(_key(r), {"sim": [], "kernel": []})[side].append(r)
+    out = []
+    for key, g in groups.items():
+        lines = []
+        for metric in METRICS:
+            if metric in _SKIP:
+                continue
+            k = _numbers(g["kernel"], metric)
+            s = _numbers(g["sim"], metric)
+            if not k and all(r.get(metric, "") == "" for r in g["kernel"]):
+                continue  # a column the kernel cannot give
+            verdict = "in" if s and k and inside(statistics.median(s), k) else \
+                ("out" if s and k else "-")
+            lines.append((metric, _cell(s), _cell(k), verdict))
+        seeds = max(len(g["sim"]), len(g["kernel"]))
+        out.append((_label(key), seeds, lines))
+    return out
+
+
+def agreement(comparison):
+    """(metrics inside, metrics with a verdict)."""
+    verdicts = [v for _, _, lines in comparison for *_, v in lines if v != "-"]
+    return sum(v == "in" for v in verdicts), len(verdicts)
+
+
+def format_text(name, comparison):
+    blocks = []
+    for label, seeds, lines in comparison:
+        rows = [("metric", "simulator", "kernel", "")] + lines
+        w = [max(len(r[i]) for r in rows) for i in range(3)]
+        text = [f"{name}: {label} ({seeds} seed{'s' if seeds != 1 else ''})"]
+        text += ["  " + f"{m:<{w[0]}}  {s:>{w[1]}}  {k:>{w[2]}}  {v}".rstrip()
+                 for m, s, k, v in rows]
+        blocks.append("\n".join(text))
+    inside_, total = agreement(comparison)
+    blocks.append(f"{name}: {inside_} of {total} metrics inside the kernel's range "
+                  f"(widened by {WIDEN:.0%} of its median)")
+    return "\n\n".join(blocks)
+
+
+def format_markdown(name, comparison, notes=()):
+    out = [f"# {name}: simulator and kernel", ""]
+    inside_, total = agreement(comparison)
+    out += [f"{inside_} of {total} metrics inside the kernel's range, widened by "
+            f"{WIDEN:.0%} of its median. Each cell: median (min-max) over the seeds.", ""]
+    for label, seeds, lines in comparison:
+        out += [f"## {label} ({seeds} seed{'s' if seeds != 1 else ''})", "",
+                "| metric | simulator | kernel | verdict |", "|---|---:|---:|---|"]
+        out += [f"| {m} | {s} | {k} | {v} |" for m, s, k, v in lines]
+        out.append("")
+    if notes:
+        out += ["## Kernel side", ""] + [f"- {n}" for n in notes] + [""]
+    return "\n".join(out)
