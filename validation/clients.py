@@ -7,7 +7,8 @@ the simulated client (model/client-connection.cc) classifies its own:
   completed   the whole response arrived
   refused     the connect failed: a RST while connecting (ECONNREFUSED), or any other
               error before the connection was established
-  reset       connected, then ECONNRESET/EPIPE, or the server's FIN before the whole response
+  reset       connected, then ECONNRESET/EPIPE (also when reported by the connect), or
+              the server's FIN before the whole response
   timeout     the scenario's timeout passed first, or the kernel gave up (ETIMEDOUT)
   unfinished  still open when the run ended
 """
@@ -27,8 +28,12 @@ OUTCOMES = ("completed", "reset", "refused", "timeout", "unfinished")
 
 
 def classify_connect_error(err):
-    """The outcome of a connect that failed with errno err."""
-    return "timeout" if err == errno.ETIMEDOUT else "refused"
+    """The outcome of a connect that failed with errno err (SO_ERROR). Linux's tcp_reset
+    reports a RST in SYN_SENT as ECONNREFUSED and one after the handshake as ECONNRESET
+    (EPIPE in CLOSE_WAIT): those connected before the RST, even if we had not looked yet."""
+    if err == errno.ETIMEDOUT:
+        return "timeout"
+    return "reset" if err in (errno.ECONNRESET, errno.EPIPE) else "refused"
 
 
 def classify_error(err):
