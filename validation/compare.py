@@ -62,7 +62,11 @@ def _fmt(v):
 def _cell(values):
     if not values:
         return "-"
-    return f"{_fmt(statistics.median(values))} ({_fmt(min(values))}-{_fmt(max(values))})"
+    med = statistics.median(values)
+    # The median of two counts may fall halfway: one decimal says so.
+    shown = f"{med:.1f}" if all(v.is_integer() for v in values) and not med.is_integer() \
+        else _fmt(med)
+    return f"{shown} ({_fmt(min(values))}-{_fmt(max(values))})"
 
 
 def compare(sim_rows, kernel_rows):

@@ -1,0 +1,100 @@
+"""Runs on the real kernel in namespaces: each outcome produced on purpose, and counter
+deltas that Linux's listener code fixes exactly.
+
+Expected values come from Linux's semantics (doc: linux-reuseport-semantics.md), never
+from a run: a listener of backlog N holds N + 1 children; a SYN to a listener whose accept
+queue is full is dropped and counted in ListenOverflows and ListenDrops; the client sends
+it again after the initial RTO of 1 s; closing a listener resets its queued children.
+"""
+import unittest
+
+from .kernel import run_once
+from .scenario import check_run
+from .testutil import needs_namespaces, scenario
+
+
+def run(doc):
+    return run_once(check_run("test.json", doc), tag="test")
+
+
+def outcomes(client):
+    return {k: client[k] for k in ("attempts", "completed", "reset", "refused", "timeout",
+                                   "unfinished") if client[k]}
+
+
+@needs_namespaces
+class OutcomeTest(unittest.TestCase):
+    # One connection each (rate 10/s, constant, stop at 50 ms: a single arrival at 0 s).
+
+    def test_completed(self):
+        client, server = run(scenario())
+        self.assertEqual(outcomes(client), {"attempts": 1, "completed": 1})
+        self.assertEqual(server["workers"][0]["served"], 1)
+
+    def test_refused_when_nothing_listens(self):
+        # The only socket is closed before the first arrival: the SYN is answered by a RST.
+        client, server = run(scenario(events=[{"at": "0s", "action": "close-listener",
+                                               "worker": 0}]))
+        self.assertEqual(outcomes(client), {"attempts": 1, "refused": 1})
+        self.assertEqual(client["errors"], {"ECONNREFUSED": 1})
+        self.assertEqual(server["counters"].get("TcpOutRsts"), 1)
+
+    def test_reset_when_the_listener_closes_with_the_child_queued(self):
+        client, server = run(scenario(events=[
+            {"at": "0s", "action": "stall-worker", "worker": 0},
+            {"at": "0.3s", "action": "close-listener", "worker": 0}]))
+        self.assertEqual(outcomes(client), {"attempts": 1, "reset": 1})
+        self.assertEqual(client["errors"], {"ECONNRESET": 1})
+        self.assertEqual(server["events"][1]["accept_queue_before"], 1)
+
+    def test_timeout_when_no_answer_comes_in_time(self):
+        client, _ = run(scenario(events=[{"at": "0s", "action": "stall-worker", "worker": 0}],
+                                 **{"clients.timeout": "0.3s"}))
+        self.assertEqual(outcomes(client), {"attempts": 1, "timeout": 1})
+
+    def test_unfinished_when_the_run_ends_first(self):
+        client, _ = run(scenario(events=[{"at": "0s", "action": "stall-worker", "worker": 0}]))
+        self.assertEqual(outcomes(client), {"attempts": 1, "unfinished": 1})
+
+
+@needs_namespaces
+class CounterTest(unittest.TestCase):
+    def test_overflowed_accept_queue(self):
+        # Backlog 2, the worker stalled: 3 children fit. Five clients at 0, 20, 40, 60 and
+        # 80 ms: the last two SYNs are dropped, and again at their retransmission ~1 s later
+        # (before the end at 1.5 s; the next would be 3 s later): 4 overflows. At 1.4 s the
+        # listener closes and resets its 3 children, one RST each.
+        client, server = run(scenario(
+            duration="1.5s",
+            events=[{"at": "0s", "action": "stall-worker", "worker": 0},
+                    {"at": "1.4s", "action": "close-listener", "worker": 0}],
+            **{"server.backlog": 2, "clients.rate": 50, "clients.stop": "0.09s"}))
+        c = server["counters"]
+        self.assertEqual(server["events"][1]["accept_queue_before"], 3)
+        self.assertEqual(c.get("TcpExtListenOverflows"), 4)
+        self.assertEqual(c.get("TcpExtListenDrops"), 4)
+        self.assertEqual(c.get("TcpOutRsts"), 3)
+        self.assertEqual(c.get("TcpPassiveOpens"), 3)
+        self.assertEqual(outcomes(client), {"attempts": 5, "reset": 3, "unfinished": 2})
+
+    def test_migration_at_close_moves_the_queued_children(self):
+        # Two workers, both stalled, tcp_migrate_req=1; worker 0's socket closes: its
+        # children move to worker 1's socket (one TCPMigrateReqSuccess each), none is reset.
+        doc = scenario(
+            duration="1s",
+            sysctl={"tcp_migrate_req": 1},
+            events=[{"at": "0s", "action": "stall-worker", "worker": 0},
+                    {"at": "0s", "action": "stall-worker", "worker": 1},
+                    {"at": "0.5s", "action": "close-listener", "worker": 0}],
+            **{"server.workers": 2, "clients.rate": 100, "clients.stop": "0.2s"})
+        client, server = run(doc)
+        before = server["events"][2]["accept_queue_before"]
+        self.assertGreater(before, 0, "the hash put no child on worker 0's socket")
+        self.assertEqual(server["counters"].get("TcpExtTCPMigrateReqSuccess"), before)
+        self.assertNotIn("TcpExtTCPMigrateReqFailure", server["counters"])
+        self.assertNotIn("TcpOutRsts", server["counters"])
+        self.assertEqual(outcomes(client), {"attempts": 20, "unfinished": 20})
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,79 @@
+"""The pieces that need no kernel: nstat names from /proc/net text, the verdict rule, and
+the columns the kernel cannot give left empty."""
+import unittest
+
+from . import compare, counters, summary
+
+NETSTAT = """TcpExt: SyncookiesSent ListenOverflows ListenDrops TCPMigrateReqSuccess
+TcpExt: 3 10 12 7
+IpExt: InOctets
+IpExt: 999
+"""
+SNMP = """Tcp: RtoAlgorithm ActiveOpens CurrEstab OutRsts
+Tcp: 1 5 2 4
+"""
+
+
+class CountersTest(unittest.TestCase):
+    def test_nstat_names(self):
+        c = counters.parse(NETSTAT)
+        self.assertEqual(c["TcpExtListenOverflows"], 10)
+        self.assertEqual(c["TcpExtTCPMigrateReqSuccess"], 7)
+        self.assertEqual(c["IpExtInOctets"], 999)
+        self.assertEqual(counters.parse(SNMP)["TcpOutRsts"], 4)
+
+    def test_deltas_leave_gauges_and_unchanged_counters_out(self):
+        before = {"TcpOutRsts": 4, "TcpCurrEstab": 2, "TcpActiveOpens": 5}
+        after = {"TcpOutRsts": 9, "TcpCurrEstab": 7, "TcpActiveOpens": 5}
+        self.assertEqual(counters.delta(before, after), {"TcpOutRsts": 5})
+
+    def test_columns(self):
+        self.assertEqual(counters.summary_columns({"TcpExtListenDrops": 3}),
+                         {"listen_overflows": 0, "listen_drops": 3, "migrate_success": 0,
+                          "migrate_failure": 0, "syncookies_sent": 0})
+
+
+class VerdictTest(unittest.TestCase):
+    def test_range_widened_by_five_percent_of_the_median(self):
+        kernel = [90.0, 100.0, 110.0]  # median 100: [85, 115]
+        self.assertTrue(compare.inside(85.0, kernel))
+        self.assertTrue(compare.inside(115.0, kernel))
+        self.assertFalse(compare.inside(84.9, kernel))
+        self.assertFalse(compare.inside(115.1, kernel))
+        self.assertTrue(compare.inside(0.0, [0.0]))
+        self.assertFalse(compare.inside(1.0, [0.0]))
+
+    def test_table_per_run_over_seeds(self):
+        def row(seed, completed, overflows):
+            return {"run": "0", "rate": "100", "strategy": "-", "policy": "-",
+                    "seed": str(seed), "completed": str(completed),
+                    "listen_overflows": str(overflows), "rst_final_ack": ""}
+        sim = [row(1, 10, 5), row(2, 12, 5)]
+        kernel = [row(1, 11, 9), row(2, 11, 10)]
+        sim[0]["rst_final_ack"] = sim[1]["rst_final_ack"] = "3"
+        [(label, seeds, lines)] = compare.compare(sim, kernel)
+        self.assertEqual((label, seeds), ("rate=100", 2))
+        by_metric = {m: (s, k, v) for m, s, k, v in lines}
+        self.assertEqual(by_metric["completed"], ("11 (10-12)", "11 (11-11)", "in"))
+        self.assertEqual(by_metric["listen_overflows"], ("5 (5-5)", "9.5 (9-10)", "out"))
+        self.assertNotIn("rst_final_ack", by_metric)  # the kernel cannot give it
+        self.assertEqual(compare.agreement([(label, seeds, lines)]), (1, 2))
+
+
+class SummaryTest(unittest.TestCase):
+    def test_kernel_row_has_the_simulators_columns(self):
+        plan = {"seed": 3, "events": [{"action": "reload", "strategy": "migrate", "at": 2.0}]}
+        client = {"attempts": 4, "completed": 3, "reset": 0, "refused": 0, "timeout": 1,
+                  "unfinished": 0, "connect_p50_ms": 0.25, "connect_p99_ms": None,
+                  "response_p50_ms": 1.0, "response_p99_ms": 2.0}
+        server = {"counters": {"TcpExtTCPMigrateReqSuccess": 2}, "restart_duration_s": 0.001}
+        r = summary.row(7, plan, [("clients.rate", "100"), ("seed", "3")], client, server)
+        self.assertEqual(list(r), ["run", "clients.rate", "strategy", "policy", "seed",
+                                   *summary.METRICS])
+        self.assertEqual((r["strategy"], r["policy"], r["seed"]), ("migrate", "hash", "3"))
+        self.assertEqual((r["migrate_success"], r["rst_accept_queue"], r["connect_p99_ms"],
+                          r["reload_at_s"]), ("2", "", "nan", "2.000"))
+
+
+if __name__ == "__main__":
+    unittest.main()
