@@ -22,6 +22,7 @@ import socket
 import sys
 import time
 
+from . import delayline
 from .netns import SERVER_ADDR, client_addr
 
 OUTCOMES = ("completed", "reset", "refused", "timeout", "unfinished")
@@ -221,6 +222,8 @@ class Generator:
 
 def main():
     plan = json.loads(sys.stdin.readline())
+    if plan["delay_line"]:
+        delayline.disable_offloads("veth0")  # whole frames with real checksums for the line
     result = Generator(plan).run(plan["t0"])
     print(json.dumps(result), flush=True)
     sys.stdin.read()  # keep the sockets until the run is over

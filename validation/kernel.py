@@ -65,8 +65,19 @@ def run_once(plan, log=lambda text: None, tag=""):
     """Run one plan in fresh namespaces; returns (client result, server result)."""
     env = dict(os.environ, PYTHONPATH=str(TOP), PYTHONDONTWRITEBYTECODE="1")
     procs = []
-    with netns.Namespaces(plan["client_hosts"], tag) as ns:
+    with netns.Namespaces(plan["client_hosts"], tag, middle=plan["delay_line"]) as ns:
         try:
+            line = None
+            if ns.middle:
+                line = netns.spawn(ns.middle, _module("delayline"), stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   env=env, cwd=TOP)
+                procs.append(line)
+                line.stdin.write(json.dumps({"delay": plan["path_delay"],
+                                             "ends": list(netns.MIDDLE_ENDS)}) + "\n")
+                line.stdin.flush()
+                if _read_line(line, "delay line", READY_TIMEOUT).strip() != "ready":
+                    raise RunError("the delay line did not start")
             server = netns.spawn(ns.server, _module("server"), stdin=subprocess.PIPE,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                  env=env, cwd=TOP)
@@ -76,6 +87,9 @@ def run_once(plan, log=lambda text: None, tag=""):
             if _read_line(server, "server", READY_TIMEOUT).strip() != "ready":
                 raise RunError("the server did not start")
             t0 = time.monotonic() + START_LEAD
+            if line:
+                line.stdin.write(f"{t0 + plan['duration']!r}\n")
+                line.stdin.flush()
             client = netns.spawn(ns.client, _module("clients"), stdin=subprocess.PIPE,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                  env=env, cwd=TOP)
@@ -87,6 +101,8 @@ def run_once(plan, log=lambda text: None, tag=""):
             budget = START_LEAD + plan["duration"] + 30
             client_result = json.loads(_read_line(client, "client generator", budget))
             server_result = json.loads(_read_line(server, "server", budget))
+            if line:
+                server_result["delay_line"] = json.loads(_read_line(line, "delay line", 10))
         finally:
             for p in procs:
                 p.kill()

@@ -14,6 +14,7 @@ PREFIX = "rpmv-"
 SERVER_ADDR = "10.201.0.1"
 CLIENT_BASE = 10              # client host i has 10.201.0.(10 + i)
 IP = "ip"
+MIDDLE_ENDS = ("to-server", "to-client")   # the middle namespace's veth ends
 
 CAP_NET_ADMIN, CAP_SYS_ADMIN = 12, 21
 PR_SET_PDEATHSIG = 1
@@ -95,9 +96,11 @@ class Namespaces:
     """The server and client namespaces of one run, joined by a veth pair; a context
     manager that removes them whatever happens."""
 
-    def __init__(self, clients=1, tag=""):
+    def __init__(self, clients=1, tag="", middle=False):
         base = f"{PREFIX}{os.getpid()}-{tag + '-' if tag else ''}"
         self.server, self.client = base + "server", base + "client"
+        # With a middle namespace (the delay line) its two ends are MIDDLE_ENDS.
+        self.middle = base + "middle" if middle else None
         self.clients = clients
 
     def __enter__(self):
@@ -111,13 +114,26 @@ class Namespaces:
     def __exit__(self, *exc):
         self.close()
 
+    def names(self):
+        return [n for n in (self.server, self.client, self.middle) if n]
+
     def create(self):
-        for name in (self.server, self.client):
+        for name in self.names():
             _ip("netns", "add", name)
             _ip("-n", name, "link", "set", "lo", "up")
         # Both ends are made inside their namespaces: no device ever exists in the host's.
-        _ip("link", "add", "veth0", "netns", self.server, "type", "veth",
-            "peer", "name", "veth0", "netns", self.client)
+        if self.middle:
+            s_end, c_end = MIDDLE_ENDS
+            _ip("link", "add", "veth0", "netns", self.server, "type", "veth",
+                "peer", "name", s_end, "netns", self.middle)
+            _ip("link", "add", "veth0", "netns", self.client, "type", "veth",
+                "peer", "name", c_end, "netns", self.middle)
+            for end in MIDDLE_ENDS:
+                # No address: the middle only passes frames on (see delayline.py).
+                _ip("-n", self.middle, "link", "set", end, "promisc", "on", "up")
+        else:
+            _ip("link", "add", "veth0", "netns", self.server, "type", "veth",
+                "peer", "name", "veth0", "netns", self.client)
         _ip("-n", self.server, "addr", "add", f"{SERVER_ADDR}/24", "dev", "veth0")
         for i in range(self.clients):
             _ip("-n", self.client, "addr", "add", f"{client_addr(i)}/24", "dev", "veth0")
@@ -125,7 +141,7 @@ class Namespaces:
             _ip("-n", name, "link", "set", "veth0", "up")
 
     def close(self):
-        for name in (self.client, self.server):
+        for name in self.names():
             if any(n == name for n, _ in list_ours()):
                 remove(name)
 

@@ -14,10 +14,16 @@ def _worst(values):
 
 def notes(runs):
     """What a reader must know about how the kernel numbers were taken."""
-    out = [f"Linux {platform.release()}; each run in fresh network namespaces (veth pair, "
-           "no shaping, no delay line); the sysctls of the scenario set in the server's."]
+    out = [f"Linux {platform.release()}; each run in fresh network namespaces (veth pairs, "
+           "not shaped); the sysctls of the scenario set in the server's."]
     delay = _worst(r.get("path_delay_s") for r in runs)
-    if delay:
+    lines = [r["server"]["delay_line"] for r in runs if r["server"].get("delay_line")]
+    if lines:
+        out.append(f"Path delay {delay * 1e3:g} ms each way through the user-space delay "
+                   f"line: frames late by up to {_worst(x['late_p99_ms'] for x in lines)} ms "
+                   f"(p99 over a run), {_worst(x['late_max_ms'] for x in lines)} ms at worst; "
+                   f"{sum(x['drops'] for x in lines)} frames dropped by its sockets.")
+    elif delay:
         out.append(f"The scenario's path delay ({delay * 1e6:.0f} us one way) is not "
                    "reproduced: the veth pair's round trip is tens of microseconds.")
     out.append(f"Kernel runs took {sum(r.get('seconds', 0) for r in runs):.0f} s in all.")

@@ -58,6 +58,20 @@ class OutcomeTest(unittest.TestCase):
 
 
 @needs_namespaces
+class DelayLineTest(unittest.TestCase):
+    def test_a_handshake_takes_the_round_trip(self):
+        # 5 ms each way through the delay line: connect() takes one round trip, 10 ms, plus
+        # the line's lateness; the first connection also waits for ARP (another round trip),
+        # so the median of two (nearest rank: the smaller) is the second one's.
+        client, server = run(scenario(**{"topology.links.0.delay": "5ms",
+                                         "clients.stop": "0.15s"}))
+        self.assertEqual(outcomes(client), {"attempts": 2, "completed": 2})
+        self.assertGreaterEqual(client["connect_p50_ms"], 10.0)
+        self.assertLess(client["connect_p50_ms"], 13.0)
+        self.assertEqual(server["delay_line"]["drops"], 0)
+
+
+@needs_namespaces
 class CounterTest(unittest.TestCase):
     def test_overflowed_accept_queue(self):
         # Backlog 2, the worker stalled: 3 children fit. Five clients at 0, 20, 40, 60 and

@@ -25,23 +25,24 @@ class SubsetTest(unittest.TestCase):
         f = os.path.join(TOP, "scenarios", "overload-restart.json")
         check_subset(f, read_document(f))
 
-    def test_a_delay_line_is_not_built_yet(self):
+    def test_shipped_nginx_reload_is_refused_at_its_first_drain(self):
         f = os.path.join(TOP, "scenarios", "nginx-reload.json")
         with self.assertRaises(ScenarioError) as cm:
             check_subset("nginx-reload.json", read_document(f))
-        self.assertEqual(str(cm.exception), 'nginx-reload.json: /topology/links/0/delay: '
-                         'expected a path delay of at most 500us in all (the kernel side has '
-                         'no delay line yet), got "10ms"')
+        self.assertEqual(str(cm.exception), 'nginx-reload.json: /sweep/strategy/1: expected '
+                         '"close" or "migrate" (drain needs real eBPF, handover fd passing), '
+                         'got "drain-steer"')
 
     def test_the_delay_adds_up_over_the_path(self):
         doc = scenario()
         doc["topology"] = {
             "nodes": [{"id": "client"}, {"id": "router"}, {"id": "server"}],
             "links": [{"between": ["client", "router"], "rate": "1Gbps", "delay": "300us"},
-                      {"between": ["router", "server"], "rate": "1Gbps", "delay": "300us"}]}
-        self.assertEqual(self.refused(doc), 'x.json: /topology/links/1/delay: expected a path '
-                         'delay of at most 500us in all (the kernel side has no delay line '
-                         'yet), got "300us"')
+                      {"between": ["router", "server"], "rate": "1Gbps", "delay": "10ms"}]}
+        plan = check_run("x.json", doc)
+        self.assertAlmostEqual(plan["path_delay"], 0.0103)
+        self.assertTrue(plan["delay_line"])
+        self.assertFalse(check_run("x.json", scenario())["delay_line"])  # 100us: direct
 
     def test_a_drain_strategy_in_the_sweep_is_refused_where_written(self):
         doc = scenario(events=[{"at": "0.5s", "action": "reload", "listen_change": True}],
