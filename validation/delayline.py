@@ -15,7 +15,9 @@ import collections
 import ctypes
 import fcntl
 import json
+import os
 import select
+import signal
 import socket
 import struct
 import sys
@@ -27,8 +29,8 @@ SIOCETHTOOL = 0x8946
 _OFFLOADS = {"tx-checksum": 0x17, "scatter-gather": 0x19, "tso": 0x1F, "gso": 0x24,
              "gro": 0x2C}
 ETH_P_ALL = 0x0003
-PACKET_OUTGOING = 4
-SOL_PACKET, PACKET_STATISTICS = 263, 6
+SOL_PACKET, PACKET_STATISTICS, PACKET_IGNORE_OUTGOING = 263, 6, 23
+PR_SET_PDEATHSIG = 1
 
 
 def disable_offloads(ifname):
@@ -46,12 +48,8 @@ def disable_offloads(ifname):
     return failed
 
 
-def _stats(late, socks):
+def _stats(late, drops):
     late.sort()
-    drops = 0
-    for s in socks:
-        _, d = struct.unpack("II", s.getsockopt(SOL_PACKET, PACKET_STATISTICS, 8))
-        drops += d
 
     def pick(q):
         return round(late[min(len(late) - 1, int(q * len(late)))] * 1000, 3) if late else None
@@ -59,59 +57,74 @@ def _stats(late, socks):
             "late_max_ms": round(late[-1] * 1000, 3) if late else None, "drops": drops}
 
 
-def forward(delay, ends, report, read_until):
-    socks = []
-    for name in ends:
-        disable_offloads(name)
-        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
-        s.bind((name, ETH_P_ALL))
-        s.setblocking(False)
-        socks.append(s)
-    a, b = socks
-    other = {a.fileno(): b, b.fileno(): a}
-    # One FIFO per direction: a constant delay keeps the arrival order.
-    queues = {a.fileno(): collections.deque(), b.fileno(): collections.deque()}
+def merge(a, b):
+    """The stats of both directions as one."""
+    return {"frames": a["frames"] + b["frames"], "drops": a["drops"] + b["drops"],
+            **{k: max((x for x in (a[k], b[k]) if x is not None), default=None)
+               for k in ("late_p50_ms", "late_p99_ms", "late_max_ms")}}
+
+
+def one_way(delay, src, dst, until, report):
+    """Forward the frames that arrive on src out of dst, each `delay` after its arrival;
+    at `until` report the stats; then go on until killed."""
+    rx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    # Only what arrives: the frames the other direction sends out of src are not ours.
+    rx.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
+    rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    rx.bind((src, ETH_P_ALL))
+    rx.setblocking(False)
+    tx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)  # protocol 0: receives nothing
+    tx.bind((dst, 0))
+    queue = collections.deque()  # a constant delay keeps the arrival order
     late, reported = [], False
-    report("ready")
-    until = read_until()
     while True:
         now = time.monotonic()
-        for fd, q in queues.items():
-            out = other[fd]
-            while q and q[0][0] <= now:
-                due, frame = q.popleft()
-                try:
-                    out.send(frame)
-                except BlockingIOError:
-                    q.appendleft((due, frame))  # the device is busy: retry next turn
-                    break
-                late.append(now - due)
+        while queue and queue[0][0] <= now:
+            due, frame = queue.popleft()
+            tx.send(frame)
+            late.append(now - due)
         if not reported and now >= until:
-            report(json.dumps(_stats(late, socks)))
+            _, drops = struct.unpack("II", rx.getsockopt(SOL_PACKET, PACKET_STATISTICS, 8))
+            report(_stats(late, drops))
             reported = True
-        heads = [q[0][0] for q in queues.values() if q]
-        wake = min(heads + ([] if reported else [until]))
-        timeout = max(0.0, wake - time.monotonic()) if heads or not reported else None
-        ready, _, _ = select.select(socks, [], [], timeout)
+        wake = [queue[0][0]] if queue else []
+        if not reported:
+            wake.append(until)
+        timeout = max(0.0, min(wake) - time.monotonic()) if wake else None
+        if not select.select([rx], [], [], timeout)[0]:
+            continue
         now = time.monotonic()
-        for s in ready:
-            q = queues[s.fileno()]
-            while True:
-                try:
-                    frame, addr = s.recvfrom(65536)
-                except BlockingIOError:
-                    break
-                if addr[2] != PACKET_OUTGOING:  # not our own sends on this end
-                    q.append((now + delay, frame))
+        while True:
+            try:
+                queue.append((now + delay, rx.recv(65536)))
+            except BlockingIOError:
+                break
 
 
 def main():
     config = json.loads(sys.stdin.readline())
+    delay, (a, b) = config["delay"], config["ends"]
+    for end in (a, b):
+        disable_offloads(end)
+    # One process per direction: both forward at once, on two cores if there are two.
+    r, w = os.pipe()
+    print("ready", flush=True)
+    until = float(sys.stdin.readline())
+    child = os.fork()
+    if child == 0:
+        # Not inherited across fork: this one too dies with the line's main process.
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        os.close(r)
+        one_way(delay, b, a, until, lambda stats: os.write(w, (json.dumps(stats) + "\n").encode()))
+    os.close(w)
+    theirs = {}
 
-    def report(line):
-        print(line, flush=True)
-    forward(config["delay"], config["ends"], report, lambda: float(sys.stdin.readline()))
+    def report(stats):
+        # The child's line comes when it reaches `until` too.
+        with os.fdopen(r) as f:
+            theirs.update(json.loads(f.readline()))
+        print(json.dumps(merge(stats, theirs)), flush=True)
+    one_way(delay, a, b, until, report)
 
 
 if __name__ == "__main__":

@@ -61,14 +61,16 @@ class OutcomeTest(unittest.TestCase):
 class DelayLineTest(unittest.TestCase):
     def test_a_handshake_takes_the_round_trip(self):
         # 5 ms each way through the delay line: connect() takes one round trip, 10 ms, plus
-        # the line's lateness; the first connection also waits for ARP (another round trip),
-        # so the median of two (nearest rank: the smaller) is the second one's.
+        # the line's lateness on each of the two legs (measured; it grows with the machine's
+        # load); the first connection also waits for ARP (another round trip), so the
+        # median of two (nearest rank: the smaller) is the second one's.
         client, server = run(scenario(**{"topology.links.0.delay": "5ms",
                                          "clients.stop": "0.15s"}))
         self.assertEqual(outcomes(client), {"attempts": 2, "completed": 2})
+        line = server["delay_line"]
         self.assertGreaterEqual(client["connect_p50_ms"], 10.0)
-        self.assertLess(client["connect_p50_ms"], 13.0)
-        self.assertEqual(server["delay_line"]["drops"], 0)
+        self.assertLess(client["connect_p50_ms"], 10.0 + 2 * line["late_max_ms"] + 1.0)
+        self.assertEqual(line["drops"], 0)
 
 
 @needs_namespaces
