@@ -115,11 +115,14 @@ def format_text(name, comparison):
     return "\n\n".join(blocks)
 
 
-def format_markdown(name, comparison, notes=()):
+def format_markdown(name, comparison, notes=(), behind=()):
     out = [f"# {name}: simulator and kernel", ""]
     inside_, total = agreement(comparison)
     out += [f"{inside_} of {total} metrics inside the kernel's range, widened by "
             f"{WIDEN:.0%} of its median. Each cell: median (min-max) over the seeds.", ""]
+    if behind:
+        out += ["**The kernel side fell behind in some runs; read them with care:**", ""]
+        out += [f"- {w}" for w in behind] + [""]
     for label, seeds, lines in comparison:
         out += [f"## {label} ({seeds} seed{'s' if seeds != 1 else ''})", "",
                 "| metric | simulator | kernel | verdict |", "|---|---:|---:|---|"]

@@ -48,6 +48,37 @@ def notes(runs):
     return out
 
 
+# Beyond these the kernel side fell behind the scenario's clock, and its numbers say more
+# about this machine's load than about the kernel.
+ARRIVAL_LATE_MS = 5.0
+EVENT_LATE_MS = 5.0
+LINE_LATE_SHARE = 0.1     # of the path delay
+
+
+def warnings(runs):
+    """One line per run whose kernel side fell behind."""
+    out = []
+    for r in runs:
+        what = []
+        late = r["client"]["arrival_late_ms"]["p99"]
+        if late is not None and late > ARRIVAL_LATE_MS:
+            what.append(f"client arrivals late by {late:.1f} ms (p99)")
+        ev = [e["late_ms"] for e in r["server"]["events"]]
+        if ev and max(ev) > EVENT_LATE_MS:
+            what.append(f"an event late by {max(ev):.1f} ms")
+        line = r["server"].get("delay_line")
+        if line:
+            if line["late_p99_ms"] is not None and \
+                    line["late_p99_ms"] > LINE_LATE_SHARE * r["path_delay_s"] * 1000:
+                what.append(f"delay line late by {line['late_p99_ms']:.1f} ms (p99)")
+            if line["drops"]:
+                what.append(f"{line['drops']} frames dropped by the delay line")
+        if what:
+            label = ", ".join(f"{k}={v}" for k, v in r["params"].items()) or "the run"
+            out.append(f"run {r['run']} ({label}): " + "; ".join(what))
+    return out
+
+
 def write(name, folder):
     """Compare, write folder/validate.md; returns the text tables."""
     sim = compare.read(os.path.join(folder, "summary.csv"))
@@ -55,9 +86,14 @@ def write(name, folder):
     with open(os.path.join(folder, "kernel", "runs.json")) as f:
         runs = json.load(f)
     comparison = compare.compare(sim, kernel)
-    md = compare.format_markdown(name, comparison, notes(runs))
+    behind = warnings(runs)
+    md = compare.format_markdown(name, comparison, notes(runs), behind)
     tmp = os.path.join(folder, f"validate.md.tmp{os.getpid()}")
     with open(tmp, "w") as f:
         f.write(md)
     os.replace(tmp, os.path.join(folder, "validate.md"))
-    return compare.format_text(name, comparison)
+    text = compare.format_text(name, comparison)
+    if behind:
+        text += (f"\n{name}: the kernel side fell behind; read these runs with care:\n"
+                 + "\n".join(f"  {w}" for w in behind))
+    return text

@@ -2,7 +2,7 @@
 the columns the kernel cannot give left empty."""
 import unittest
 
-from . import compare, counters, summary
+from . import compare, counters, report, summary
 
 NETSTAT = """TcpExt: SyncookiesSent ListenOverflows ListenDrops TCPMigrateReqSuccess
 TcpExt: 3 10 12 7
@@ -58,6 +58,19 @@ class VerdictTest(unittest.TestCase):
         self.assertEqual(by_metric["listen_overflows"], ("5 (5-5)", "9.5 (9-10)", "out"))
         self.assertNotIn("rst_final_ack", by_metric)  # the kernel cannot give it
         self.assertEqual(compare.agreement([(label, seeds, lines)]), (1, 2))
+
+
+class BehindTest(unittest.TestCase):
+    def test_runs_that_fell_behind_are_named(self):
+        def run(index, arrival_p99, line_p99, drops):
+            return {"run": index, "params": {"seed": str(index)}, "path_delay_s": 0.01,
+                    "client": {"arrival_late_ms": {"p99": arrival_p99}},
+                    "server": {"events": [{"late_ms": 0.2}],
+                               "delay_line": {"late_p99_ms": line_p99, "drops": drops}}}
+        # Limits: arrivals 5 ms late, the line 10% of the 10 ms delay, no drop.
+        self.assertEqual(report.warnings([run(0, 4.9, 0.9, 0), run(1, 6.0, 1.5, 3)]),
+                         ["run 1 (seed=1): client arrivals late by 6.0 ms (p99); delay line "
+                          "late by 1.5 ms (p99); 3 frames dropped by the delay line"])
 
 
 class SummaryTest(unittest.TestCase):
