@@ -96,7 +96,8 @@ class Generator:
         self.connect_ms, self.response_ms, self.late_ms = [], [], []
 
     def run(self, t0):
-        schedule = sorted((t, h) for h in range(self.plan["client_hosts"])
+        hosts = self.plan.get("hosts", range(self.plan["client_hosts"]))
+        schedule = sorted((t, h) for h in hosts
                           for t in arrivals(self.plan, h))
         deadlines = []
         end = t0 + self.plan["duration"]
@@ -203,21 +204,30 @@ class Generator:
         conn.sock.close()
 
     def result(self, attempts):
-        self.connect_ms.sort()
-        self.response_ms.sort()
-        self.late_ms.sort()
-        return {
-            "attempts": attempts,
-            **self.counts,
-            "connect_p50_ms": percentile(self.connect_ms, 50),
-            "connect_p99_ms": percentile(self.connect_ms, 99),
-            "response_p50_ms": percentile(self.response_ms, 50),
-            "response_p99_ms": percentile(self.response_ms, 99),
-            "errors": self.errors,
-            "arrival_late_ms": {"p50": percentile(self.late_ms, 50),
-                                "p99": percentile(self.late_ms, 99),
-                                "max": self.late_ms[-1] if self.late_ms else None},
-        }
+        """Counts, and the raw samples (merge() makes the percentiles)."""
+        return {"attempts": attempts, **self.counts, "errors": self.errors,
+                "connect_ms": self.connect_ms, "response_ms": self.response_ms,
+                "late_ms": self.late_ms}
+
+
+def merge(parts):
+    """One result from those of the generators that shared the client hosts."""
+    out = {"attempts": sum(p["attempts"] for p in parts)}
+    for k in OUTCOMES:
+        out[k] = sum(p[k] for p in parts)
+    out["errors"] = {}
+    for p in parts:
+        for name, n in p["errors"].items():
+            out["errors"][name] = out["errors"].get(name, 0) + n
+    samples = {k: sorted(v for p in parts for v in p[k])
+               for k in ("connect_ms", "response_ms", "late_ms")}
+    for k in ("connect", "response"):
+        for q in (50, 99):
+            out[f"{k}_p{q}_ms"] = percentile(samples[f"{k}_ms"], q)
+    late = samples["late_ms"]
+    out["arrival_late_ms"] = {"p50": percentile(late, 50), "p99": percentile(late, 99),
+                              "max": late[-1] if late else None}
+    return out
 
 
 def main():

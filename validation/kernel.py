@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from . import netns, summary
+from .clients import merge as merge_clients
 from .scenario import ScenarioError, check_run, check_subset, expand, needs_migration, \
     read_document
 
@@ -29,6 +30,7 @@ PYTHON = "/usr/bin/python3"
 TOP = Path(__file__).resolve().parent.parent
 START_LEAD = 0.3       # seconds between the start time and the clients' first arrival
 READY_TIMEOUT = 20.0   # for the server to listen
+CLIENT_PROCESSES = 2   # generators at most (the client hosts are shared among them)
 
 
 class RunError(Exception):
@@ -90,16 +92,24 @@ def run_once(plan, log=lambda text: None, tag=""):
             if line:
                 line.stdin.write(f"{t0 + plan['duration']!r}\n")
                 line.stdin.flush()
-            client = netns.spawn(ns.client, _module("clients"), stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                 env=env, cwd=TOP)
-            procs.append(client)
-            client.stdin.write(json.dumps({**plan, "t0": t0}) + "\n")
-            client.stdin.flush()
+            # The client hosts are shared among a few generators, one process each, so
+            # that the clients are not held back by one interpreter.
+            n = min(plan["client_hosts"], CLIENT_PROCESSES)
+            clients = []
+            for k in range(n):
+                c = netns.spawn(ns.client, _module("clients"), stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=env, cwd=TOP)
+                procs.append(c)
+                clients.append(c)
+                hosts = list(range(k, plan["client_hosts"], n))
+                c.stdin.write(json.dumps({**plan, "t0": t0, "hosts": hosts}) + "\n")
+                c.stdin.flush()
             server.stdin.write(f"{t0!r}\n")
             server.stdin.flush()
             budget = START_LEAD + plan["duration"] + 30
-            client_result = json.loads(_read_line(client, "client generator", budget))
+            client_result = merge_clients(
+                [json.loads(_read_line(c, "client generator", budget)) for c in clients])
             server_result = json.loads(_read_line(server, "server", budget))
             if line:
                 server_result["delay_line"] = json.loads(_read_line(line, "delay line", 10))
