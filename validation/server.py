@@ -13,7 +13,7 @@ import json
 import sys
 import time
 
-from . import counters, delayline
+from . import counters, delayline, sockdiag
 from .scenario import SYSCTLS
 from .worker import Worker, accept_queue, open_listener
 
@@ -59,6 +59,7 @@ class Master:
             return self.reload(e)
         w = self.current[e["worker"]]
         before = w.call(self._queue)
+        requests = sockdiag.syn_recv(self.plan["server"]["port"])
         if action == "close-listener":
             w.call(Worker.close_listener)
         elif action == "shutdown-listener":
@@ -81,7 +82,9 @@ class Master:
                 sock.close()
         now = self.current[e["worker"]]
         return {"accept_queue_before": before,
-                "accept_queue_after": now.call(self._queue) if now.is_alive() else None}
+                "accept_queue_after": now.call(self._queue) if now.is_alive() else None,
+                "syn_recv_before": requests,
+                "syn_recv_after": sockdiag.syn_recv(self.plan["server"]["port"])}
 
     def reload(self, e):
         start = time.monotonic()
@@ -104,6 +107,7 @@ class Master:
         retired = [w for i, w in enumerate(old) if i not in inherit and w.listener is not None
                    and w.listening]
         queues = [w.call(self._queue) for w in retired]
+        requests = sockdiag.syn_recv(s["port"])
         if retired and e["strategy"] == "migrate":
             set_sysctl("tcp_migrate_req", 1)
         end = start
@@ -114,7 +118,8 @@ class Master:
             if w.is_alive():
                 w.call(lambda w: w.retire(timeout))
         self.restarts.append((start, end))
-        return {"retired": len(retired), "accept_queues_closed": queues}
+        return {"retired": len(retired), "accept_queues_closed": queues,
+                "syn_recv_before": requests, "syn_recv_after": sockdiag.syn_recv(s["port"])}
 
 
 def _lateness(late):
