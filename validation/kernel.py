@@ -209,6 +209,8 @@ def _run_all(runs, out, log):
     for name, done in by_name.items():
         folder = out / name / "kernel"
         summary.write(str(folder / "summary.csv"), [r for r, _ in done])
+        summary.write_timeseries(str(folder / "timeseries.csv"),
+                                 [(d["run"], d["server"].pop("timeseries")) for _, d in done])
         tmp = folder / f"runs.json.tmp{os.getpid()}"
         tmp.write_text(json.dumps([d for _, d in done], indent=1) + "\n")
         os.replace(tmp, folder / "runs.json")

@@ -300,6 +300,7 @@ def check_run(file, doc):
         "sysctl": sysctls,
         "path_delay": delay,
         "delay_line": delay > NEAR_ZERO_DELAY,
+        "timeseries_interval": d.duration("/output/timeseries_interval", "100ms"),
         "client_hosts": int(counts.get(client_hosts, 1)),
         "server": {
             "port": d.integer("/server/port", 80, 1, 65535),

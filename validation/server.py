@@ -31,6 +31,8 @@ class Master:
         self.all = []
         self.restarts = []       # [start, end] per reload, monotonic
         self.log = []            # one entry per applied event
+        self.ids = {}            # id(socket) -> listener number, in opening order from 1
+        self.samples = []        # timeseries.csv rows, without the run
 
     def start(self):
         for name, value in self.plan["sysctl"].items():
@@ -40,6 +42,7 @@ class Master:
         self.current = [self._worker(i, sock) for i, sock in enumerate(sockets)]
 
     def _worker(self, index, sock):
+        self._number(sock)
         w = Worker(index, self.generation, sock, self.plan, self.plan["seed"])
         w.start()
         self.all.append(w)
@@ -47,6 +50,31 @@ class Master:
 
     def _queue(self, w):
         return accept_queue(w.listener) if w.listener is not None else None
+
+    def _number(self, sock):
+        if sock is not None and id(sock) not in self.ids:
+            self.ids[id(sock)] = len(self.ids) + 1
+
+    def sample(self, t, base):
+        """The timeseries rows at t (seconds into the run), as the simulator's: one per open
+        socket (the kernel gives no per-socket SYN queue), then the totals."""
+        total = 0
+        for w in self.all:
+            if not w.is_alive():
+                continue
+            row = w.call(lambda w: (w.listener, w.listening, self._queue(w)))
+            sock, listening, queue = row
+            if sock is None:
+                continue
+            total += queue or 0
+            self.samples.append([f"{t:.3f}", self.ids.get(id(sock), ""), w.generation + 1,
+                                 w.index, "listen" if listening else "shutdown", "",
+                                 queue if queue is not None else ""])
+        changed = counters.delta(base, counters.snapshot())
+        self.samples.append([f"{t:.3f}", "all", "", "", "",
+                             sockdiag.syn_recv(self.plan["server"]["port"]), total,
+                             changed.get("TcpOutRsts", 0),
+                             changed.get("TcpExtTCPMigrateReqSuccess", 0)])
 
     # Events -----------------------------------------------------------------------------
 
@@ -66,6 +94,7 @@ class Master:
             w.call(Worker.shutdown_listener)
         elif action == "listen":
             w.call(Worker.listen)
+            self._number(w.listener)
         elif action == "stall-worker":
             w.call(lambda w: setattr(w, "stalled", True))
         elif action == "resume-worker":
@@ -148,10 +177,22 @@ def main():
     before = counters.snapshot()
     print("ready", flush=True)
     t0 = float(sys.stdin.readline())
-    for e in events[len(at_zero):]:
-        wait = t0 + e["at"] - time.monotonic()
+    # One timeline: the events, and the samples every timeseries_interval from 0 to the end
+    # (a sample after the events of its instant).
+    step, samples = plan["timeseries_interval"], []
+    k = 0
+    while k * step <= plan["duration"] + 1e-9:
+        samples.append((k * step, 1, None))
+        k += 1
+    timeline = sorted([(e["at"], 0, e) for e in events[len(at_zero):]] + samples,
+                      key=lambda x: (x[0], x[1]))
+    for at, kind, e in timeline:
+        wait = t0 + at - time.monotonic()
         if wait > 0:
             time.sleep(wait)
+        if kind == 1:
+            master.sample(at, before)
+            continue
         applied = time.monotonic()
         extra = master.apply(e)
         master.log.append({"index": e["index"], "action": e["action"],
@@ -170,6 +211,7 @@ def main():
                      "served": w.served, "abandoned": w.abandoned,
                      "service_late_ms": _lateness(w.late)} for w in master.all],
         "errors": errors,
+        "timeseries": master.samples,
     }
     print(json.dumps(result), flush=True)
     sys.stdin.read()  # the run ends the namespace; until then the sockets stay as they are

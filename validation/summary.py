@@ -63,3 +63,22 @@ def write(path, rows):
         w.writeheader()
         w.writerows(rows)
     os.replace(tmp, path)
+
+
+# The simulator's timeseries.csv columns; the kernel leaves a socket's SYN queue (requests
+# are not told apart by socket) and the completed count (the server cannot see it) empty.
+TIMESERIES = ["run", "time_s", "listener", "generation", "worker", "state", "syn_queue",
+              "accept_queue", "rsts", "migrations", "completed"]
+
+
+def write_timeseries(path, runs):
+    """runs: [(run index, rows without the run column)]."""
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(TIMESERIES)
+        for index, rows in runs:
+            for r in rows:
+                cells = [index, *r]
+                w.writerow(cells + [""] * (len(TIMESERIES) - len(cells)))
+    os.replace(tmp, path)
