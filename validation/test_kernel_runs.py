@@ -92,6 +92,13 @@ class CounterTest(unittest.TestCase):
         self.assertEqual(c.get("TcpOutRsts"), 3)
         self.assertEqual(c.get("TcpPassiveOpens"), 3)
         self.assertEqual(outcomes(client), {"attempts": 5, "reset": 3, "unfinished": 2})
+        # Samples every 100 ms: at 1 s the 3 children wait and no request exists (the
+        # dropped SYNs made none); at 1.5 s, after the close, the socket is gone.
+        rows = {(r[0], r[1]): r for r in server["timeseries"]}
+        self.assertEqual(rows[("1.000", 1)][1:7], [1, 1, 0, "listen", "", 3])
+        self.assertEqual(rows[("1.000", "all")][1:], ["all", "", "", "", 0, 3, 0, 0])
+        self.assertNotIn(("1.500", 1), rows)
+        self.assertEqual(rows[("1.500", "all")][1:], ["all", "", "", "", 0, 0, 3, 0])
 
     def test_migration_at_close_moves_the_queued_children(self):
         # Two workers, both stalled, tcp_migrate_req=1; worker 0's socket closes: its
