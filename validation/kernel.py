@@ -204,6 +204,7 @@ def _run_all(runs, out, log):
         by_name.setdefault(name, []).append(
             (summary.row(index, plan, params, client, server),
              {"run": index, "params": dict(params), "path_delay_s": plan["path_delay"],
+              "timeseries_interval_s": plan["timeseries_interval"],
               "seconds": round(time.monotonic() - began, 1), "client": client,
               "server": server}))
     for name, done in by_name.items():

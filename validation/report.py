@@ -66,6 +66,9 @@ def warnings(runs):
         ev = [e["late_ms"] for e in r["server"]["events"]]
         if ev and max(ev) > EVENT_LATE_MS:
             what.append(f"an event late by {max(ev):.1f} ms")
+        sample = r["server"].get("sample_late_ms_max")
+        if sample is not None and sample > r.get("timeseries_interval_s", 0.1) * 500:
+            what.append(f"a queue sample taken {sample:.0f} ms late")
         line = r["server"].get("delay_line")
         if line:
             if line["late_p99_ms"] is not None and \

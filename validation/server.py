@@ -11,6 +11,7 @@ the worker count shrinks; new sockets listen before old ones close.
 """
 import json
 import sys
+import threading
 import time
 
 from . import counters, delayline, sockdiag
@@ -33,6 +34,7 @@ class Master:
         self.log = []            # one entry per applied event
         self.ids = {}            # id(socket) -> listener number, in opening order from 1
         self.samples = []        # timeseries.csv rows, without the run
+        self.sample_late = 0.0   # the latest a sample was taken
 
     def start(self):
         for name, value in self.plan["sysctl"].items():
@@ -54,6 +56,18 @@ class Master:
     def _number(self, sock):
         if sock is not None and id(sock) not in self.ids:
             self.ids[id(sock)] = len(self.ids) + 1
+
+    def sample_all(self, t0, base):
+        """Sample every timeseries_interval from 0 to the end of the run; a sample that
+        comes late is taken late (its lateness is reported), none is skipped."""
+        step, k = self.plan["timeseries_interval"], 0
+        while k * step <= self.plan["duration"] + 1e-9:
+            wait = t0 + k * step - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self.sample_late = max(self.sample_late, time.monotonic() - t0 - k * step)
+            self.sample(k * step, base)
+            k += 1
 
     def sample(self, t, base):
         """The timeseries rows at t (seconds into the run), as the simulator's: one per open
@@ -177,22 +191,14 @@ def main():
     before = counters.snapshot()
     print("ready", flush=True)
     t0 = float(sys.stdin.readline())
-    # One timeline: the events, and the samples every timeseries_interval from 0 to the end
-    # (a sample after the events of its instant).
-    step, samples = plan["timeseries_interval"], []
-    k = 0
-    while k * step <= plan["duration"] + 1e-9:
-        samples.append((k * step, 1, None))
-        k += 1
-    timeline = sorted([(e["at"], 0, e) for e in events[len(at_zero):]] + samples,
-                      key=lambda x: (x[0], x[1]))
-    for at, kind, e in timeline:
-        wait = t0 + at - time.monotonic()
+    # The samples have a thread of their own: one can take long (many sockets to list) and
+    # must not hold the events back.
+    sampler = threading.Thread(target=master.sample_all, args=(t0, before), daemon=True)
+    sampler.start()
+    for e in events[len(at_zero):]:
+        wait = t0 + e["at"] - time.monotonic()
         if wait > 0:
             time.sleep(wait)
-        if kind == 1:
-            master.sample(at, before)
-            continue
         applied = time.monotonic()
         extra = master.apply(e)
         master.log.append({"index": e["index"], "action": e["action"],
@@ -202,6 +208,7 @@ def main():
         time.sleep(wait)
     # The counters at the end of the run, before anything is torn down.
     after = counters.snapshot()
+    sampler.join(5)  # its last sample is due now too
     errors = [w.error for w in master.all if w.error]
     result = {
         "counters": counters.delta(before, after),
@@ -212,6 +219,7 @@ def main():
                      "service_late_ms": _lateness(w.late)} for w in master.all],
         "errors": errors,
         "timeseries": master.samples,
+        "sample_late_ms_max": round(master.sample_late * 1000, 3),
     }
     print(json.dumps(result), flush=True)
     sys.stdin.read()  # the run ends the namespace; until then the sockets stay as they are
