@@ -63,6 +63,26 @@ def _read_line(proc, what, timeout):
     return line
 
 
+def _cpu_seconds(pid, children=False):
+    """User and system CPU seconds of a process (and its child processes, if asked)."""
+    pids = [pid]
+    if children:
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children") as f:
+                pids += [int(p) for p in f.read().split()]
+        except OSError:
+            pass
+    total = 0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rpartition(")")[2].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, ValueError, IndexError):
+            pass
+    return round(total / os.sysconf("SC_CLK_TCK"), 2)
+
+
 def run_once(plan, log=lambda text: None, tag=""):
     """Run one plan in fresh namespaces; returns (client result, server result)."""
     env = dict(os.environ, PYTHONPATH=str(TOP), PYTHONDONTWRITEBYTECODE="1")
@@ -113,6 +133,11 @@ def run_once(plan, log=lambda text: None, tag=""):
             server_result = json.loads(_read_line(server, "server", budget))
             if line:
                 server_result["delay_line"] = json.loads(_read_line(line, "delay line", 10))
+            # What the kernel side cost: a run on a busy machine needs its share of it.
+            server_result["cpu_s"] = {
+                "server": _cpu_seconds(server.pid),
+                "clients": round(sum(_cpu_seconds(c.pid) for c in clients), 2),
+                **({"delay_line": _cpu_seconds(line.pid, children=True)} if line else {})}
         finally:
             for p in procs:
                 p.kill()

@@ -27,6 +27,13 @@ def notes(runs):
         out.append(f"The scenario's path delay ({delay * 1e6:.0f} us one way) is not "
                    "reproduced: the veth pair's round trip is tens of microseconds.")
     out.append(f"Kernel runs took {sum(r.get('seconds', 0) for r in runs):.0f} s in all.")
+    cpu = {}
+    for r in runs:
+        for k, v in r["server"].get("cpu_s", {}).items():
+            cpu[k] = cpu.get(k, 0) + v
+    if cpu:
+        out.append("CPU seconds used by the kernel side's programs over all runs: "
+                   + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()) + ".")
     late = _worst(r["client"]["arrival_late_ms"]["p99"] for r in runs)
     worst = _worst(r["client"]["arrival_late_ms"]["max"] for r in runs)
     if late is not None:
