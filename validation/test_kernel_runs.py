@@ -58,6 +58,21 @@ class OutcomeTest(unittest.TestCase):
 
 
 @needs_namespaces
+class EventTest(unittest.TestCase):
+    def test_shutdown_respawn_and_listen_again(self):
+        # Arrivals every 100 ms from 0 to 0.7 s. The only socket is shut down at 0.15 s (a
+        # shut-down listener answers SYNs with RST), its worker dies at 0.25 s and the
+        # replacement gets the shut-down socket, which listens again at 0.45 s.
+        client, server = run(scenario(
+            events=[{"at": "0.15s", "action": "shutdown-listener", "worker": 0},
+                    {"at": "0.25s", "action": "kill-worker", "worker": 0},
+                    {"at": "0.45s", "action": "listen", "worker": 0}],
+            **{"clients.stop": "0.75s"}))
+        self.assertEqual(outcomes(client), {"attempts": 8, "completed": 5, "refused": 3})
+        self.assertEqual([w["served"] for w in server["workers"]], [2, 3])
+
+
+@needs_namespaces
 class DelayLineTest(unittest.TestCase):
     def test_a_handshake_takes_the_round_trip(self):
         # 5 ms each way through the delay line: connect() takes one round trip, 10 ms, plus

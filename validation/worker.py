@@ -69,11 +69,13 @@ class Worker(threading.Thread):
         self.service = service_sampler(config["server"]["service_time"],
                                        random.Random(seed * 100003 + generation * 1009 + index))
         self.listener = listener           # a socket, listening or shut down, or None
-        self.listening = listener is not None
+        # A socket handed over (respawn, reload) may have been shut down: ask the kernel.
+        self.listening = listener is not None and \
+            listener.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) == 1
         self.sel = selectors.DefaultSelector()
         self.wake = os.eventfd(0, os.EFD_NONBLOCK)
         self.sel.register(self.wake, selectors.EVENT_READ, "wake")
-        if listener is not None:
+        if self.listening:
             self.sel.register(listener, selectors.EVENT_READ, "listen")
         self.commands = deque()
         self.conns = {}
