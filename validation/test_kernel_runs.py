@@ -72,6 +72,27 @@ class EventTest(unittest.TestCase):
         self.assertEqual([w["served"] for w in server["workers"]], [2, 3])
 
 
+    def reload(self, strategy):
+        # Two connections wait in the stalled worker's accept queue when a reload replaces
+        # its socket (listen options changed) at 0.3 s.
+        return run(scenario(
+            events=[{"at": "0s", "action": "stall-worker", "worker": 0},
+                    {"at": "0.3s", "action": "reload", "listen_change": True,
+                     "strategy": strategy}],
+            **{"clients.stop": "0.15s"}))
+
+    def test_reload_close_resets_the_queued_children(self):
+        client, server = self.reload("close")
+        self.assertEqual(outcomes(client), {"attempts": 2, "reset": 2})
+        self.assertEqual(server["events"][1]["accept_queues_closed"], [2])
+
+    def test_reload_migrate_moves_them_to_the_new_socket(self):
+        client, server = self.reload("migrate")
+        self.assertEqual(outcomes(client), {"attempts": 2, "completed": 2})
+        self.assertEqual(server["counters"].get("TcpExtTCPMigrateReqSuccess"), 2)
+        self.assertEqual([w["served"] for w in server["workers"]], [0, 2])
+
+
 @needs_namespaces
 class DelayLineTest(unittest.TestCase):
     def test_a_handshake_takes_the_round_trip(self):
