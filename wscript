@@ -198,13 +198,17 @@ def validate(ctx):
                         "one at a time")
     p.add_argument("--out", type=Path, default=ctx.top / "results", metavar="DIR",
                    help="results directory (default: results/)")
+    p.add_argument("--skip-unsupported", action="store_true",
+                   help="run on the kernel only the runs inside its subset (the others are "
+                        "named) instead of refusing the file")
     opts = p.parse_args(ctx.args)
     args = []
     for arg in opts.scenarios:
         folder = Path(arg)
         args += sorted(map(str, folder.glob("*.json"))) if folder.is_dir() else [arg]
     files = _scenario_files(ctx, args)
-    kernel = [DEBIAN_PYTHON, "-m", "validation"]
+    kernel = [DEBIAN_PYTHON, "-m", "validation",
+              *(["--skip-unsupported"] if opts.skip_unsupported else [])]
     env = dict(os.environ, PYTHONPATH=str(ctx.top))
     # The kernel side's own checks first (subset, root, kernel version): no minutes of
     # simulation for a run that cannot happen.

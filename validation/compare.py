@@ -78,6 +78,9 @@ def compare(sim_rows, kernel_rows):
             groups.setdefault(_key(r), {"sim": [], "kernel": []})[side].append(r)
     out = []
     for key, g in groups.items():
+        if not g["kernel"]:
+            out.append((_label(key), len(g["sim"]), None))  # not run on the kernel
+            continue
         lines = []
         for metric in METRICS:
             if metric in _SKIP:
@@ -96,13 +99,16 @@ def compare(sim_rows, kernel_rows):
 
 def agreement(comparison):
     """(metrics inside, metrics with a verdict)."""
-    verdicts = [v for _, _, lines in comparison for *_, v in lines if v != "-"]
+    verdicts = [v for _, _, lines in comparison for *_, v in lines or () if v != "-"]
     return sum(v == "in" for v in verdicts), len(verdicts)
 
 
 def format_text(name, comparison):
     blocks = []
     for label, seeds, lines in comparison:
+        if lines is None:
+            blocks.append(f"{name}: {label}: not run on the kernel (outside its subset)")
+            continue
         rows = [("metric", "simulator", "kernel", "")] + lines
         w = [max(len(r[i]) for r in rows) for i in range(3)]
         text = [f"{name}: {label} ({seeds} seed{'s' if seeds != 1 else ''})"]
@@ -124,6 +130,9 @@ def format_markdown(name, comparison, notes=(), behind=()):
         out += ["**The kernel side fell behind in some runs; read them with care:**", ""]
         out += [f"- {w}" for w in behind] + [""]
     for label, seeds, lines in comparison:
+        if lines is None:
+            out += [f"## {label}", "", "Not run on the kernel (outside its subset).", ""]
+            continue
         out += [f"## {label} ({seeds} seed{'s' if seeds != 1 else ''})", "",
                 "| metric | simulator | kernel | verdict |", "|---|---:|---:|---|"]
         out += [f"| {m} | {s} | {k} | {v} |" for m, s, k, v in lines]

@@ -1,7 +1,7 @@
 """Run a scenario's runs on this machine's kernel, each in fresh namespaces, and write
 results/<name>/kernel/summary.csv (and runs.json: counters, lateness, errors per run).
 
-python3 -m validation [--out DIR] [--check] FILE...
+python3 -m validation [--out DIR] [--check] [--skip-unsupported] FILE...
 
 Exit status: 0 done; 2 a file is invalid or outside the supported subset (nothing ran);
 3 a run's outcomes do not add up; 5 no privilege to make network namespaces (not root);
@@ -150,17 +150,29 @@ def run_once(plan, log=lambda text: None, tag=""):
     return client_result, server_result
 
 
-def check_files(files):
-    """Every file's runs [(file, name, index, params, plan)], or a ScenarioError."""
+def check_files(files, skip=None):
+    """Every file's runs [(file, name, index, params, plan)], or a ScenarioError. With
+    skip, a run outside the subset is left out and skip(message) is called instead."""
     runs = []
     for file in files:
         doc = read_document(file)
-        check_subset(file, doc)
+        if skip is None:
+            check_subset(file, doc)
         name = doc.get("name")
         if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
             raise ScenarioError(file, "/name", "expected a name such as \"nginx-reload\"")
         for index, params, d in expand(file, doc):
-            runs.append((file, name, index, params, check_run(file, d)))
+            try:
+                runs.append((file, name, index, params, check_run(file, d)))
+            except ScenarioError as e:
+                if skip is None:
+                    raise
+                label = ", ".join(f"{k}={v}" for k, v in params)
+                skip(f"{name} run {index}{f' ({label})' if label else ''} not run on the "
+                     f"kernel: {e.path}: {e.message}")
+        if skip is not None and not any(r[0] == file for r in runs):
+            raise ScenarioError(file, "", "expected at least one run inside the kernel "
+                                "side's subset")
     return runs
 
 
@@ -175,10 +187,15 @@ def main(argv=None):
     p.add_argument("--out", type=Path, default=TOP / "results", metavar="DIR")
     p.add_argument("--check", action="store_true",
                    help="only check the files, the privileges and the kernel; run nothing")
+    p.add_argument("--skip-unsupported", action="store_true",
+                   help="leave out the runs outside the supported subset (each is named) "
+                        "instead of refusing the file")
     opts = p.parse_args(argv)
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        runs = check_files(opts.files)
+        skip = (lambda text: print(f"validation: {text}", file=sys.stderr)) \
+            if opts.skip_unsupported else None
+        runs = check_files(opts.files, skip)
     except ScenarioError as e:
         print(e, file=sys.stderr)
         return EXIT_INVALID

@@ -135,6 +135,19 @@ class CommandTest(unittest.TestCase):
                          '(programs are not real eBPF yet), got "drop-all"')
         self.assertEqual(os.listdir(d), [os.path.basename(f)])  # nothing written
 
+    def test_skip_unsupported_names_each_run_left_out(self):
+        f = os.path.join(TOP, "scenarios", "nginx-reload.json")
+        done = self.run_cli("--check", "--skip-unsupported", f)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        why = ('not run on the kernel: /events/0/strategy: expected "close" or "migrate" '
+               '(drain needs real eBPF, handover fd passing), got ')
+        # The sweep: strategy (5 values) times seed (2); runs 0, 1 close and 6, 7 migrate.
+        self.assertEqual(done.stderr.splitlines(), [
+            f'validation: nginx-reload run {k} (strategy={s}, seed={seed}) {why}"{s}"'
+            for k, s, seed in [(2, "drain-steer", 1), (3, "drain-steer", 2),
+                               (4, "drain-count", 1), (5, "drain-count", 2),
+                               (8, "handover", 1), (9, "handover", 2)]])
+
     @unittest.skipUnless(os.geteuid() == 0, "needs root to become another user")
     def test_without_privilege_exits_5_and_leaves_nothing(self):
         d = temp_dir(self)

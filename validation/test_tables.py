@@ -59,6 +59,14 @@ class VerdictTest(unittest.TestCase):
         self.assertNotIn("rst_final_ack", by_metric)  # the kernel cannot give it
         self.assertEqual(compare.agreement([(label, seeds, lines)]), (1, 2))
 
+    def test_a_run_left_out_on_the_kernel(self):
+        sim = [{"run": "0", "strategy": "drain-steer", "policy": "-", "seed": "1",
+                "completed": "5"}]
+        comparison = compare.compare(sim, [])
+        self.assertEqual(comparison, [("drain-steer", 1, None)])
+        self.assertEqual(compare.format_text("x", comparison).splitlines()[0],
+                         "x: drain-steer: not run on the kernel (outside its subset)")
+
 
 class BehindTest(unittest.TestCase):
     def test_runs_that_fell_behind_are_named(self):
