@@ -10,6 +10,7 @@ at a reload unless the reload replaces them (listen options changed, binary upgr
 the worker count shrinks; new sockets listen before old ones close.
 """
 import json
+import os
 import sys
 import threading
 import time
@@ -33,6 +34,7 @@ class Master:
         self.restarts = []       # [start, end] per reload, monotonic
         self.log = []            # one entry per applied event
         self.ids = {}            # id(socket) -> listener number, in opening order from 1
+        self.inodes = {}         # id(socket) -> its inode, as sock_diag names it
         self.samples = []        # timeseries.csv rows, without the run
         self.sample_late = 0.0   # the latest a sample was taken
 
@@ -56,6 +58,7 @@ class Master:
     def _number(self, sock):
         if sock is not None and id(sock) not in self.ids:
             self.ids[id(sock)] = len(self.ids) + 1
+            self.inodes[id(sock)] = os.fstat(sock.fileno()).st_ino
 
     def sample_all(self, t0, base):
         """Sample every timeseries_interval from 0 to the end of the run; a sample that
@@ -72,21 +75,23 @@ class Master:
     def sample(self, t, base):
         """The timeseries rows at t (seconds into the run), as the simulator's: one per open
         socket (the kernel gives no per-socket SYN queue), then the totals."""
+        # The kernel's view in one dump; the workers' own fields say which socket is whose
+        # (read without a call: a sample must not wait for a busy worker).
+        listeners, requests = sockdiag.queues(self.plan["server"]["port"])
         total = 0
         for w in self.all:
-            if not w.is_alive():
+            sock, listening = w.listener, w.listening
+            if sock is None or not w.is_alive() and not listening:
                 continue
-            row = w.call(lambda w: (w.listener, w.listening, self._queue(w)))
-            sock, listening, queue = row
-            if sock is None:
-                continue
+            queue = listeners.get(self.inodes.get(id(sock)))
+            if listening and queue is None:
+                continue  # closed between the dump and now
             total += queue or 0
             self.samples.append([f"{t:.3f}", self.ids.get(id(sock), ""), w.generation + 1,
                                  w.index, "listen" if listening else "shutdown", "",
-                                 queue if queue is not None else ""])
+                                 queue if queue is not None else 0])
         changed = counters.delta(base, counters.snapshot())
-        self.samples.append([f"{t:.3f}", "all", "", "", "",
-                             sockdiag.syn_recv(self.plan["server"]["port"]), total,
+        self.samples.append([f"{t:.3f}", "all", "", "", "", requests, total,
                              changed.get("TcpOutRsts", 0),
                              changed.get("TcpExtTCPMigrateReqSuccess", 0)])
 
