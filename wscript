@@ -201,6 +201,9 @@ def validate(ctx):
     p.add_argument("--skip-unsupported", action="store_true",
                    help="run on the kernel only the runs inside its subset (the others are "
                         "named) instead of refusing the file")
+    p.add_argument("--nice", type=int, default=0, metavar="N",
+                   help="add N to the nice value of the kernel side's programs (e.g. -10 "
+                        "on a busy machine; default 0)")
     opts = p.parse_args(ctx.args)
     args = []
     for arg in opts.scenarios:
@@ -208,7 +211,8 @@ def validate(ctx):
         args += sorted(map(str, folder.glob("*.json"))) if folder.is_dir() else [arg]
     files = _scenario_files(ctx, args)
     kernel = [DEBIAN_PYTHON, "-m", "validation",
-              *(["--skip-unsupported"] if opts.skip_unsupported else [])]
+              *(["--skip-unsupported"] if opts.skip_unsupported else []),
+              *([f"--nice={opts.nice}"] if opts.nice else [])]
     env = dict(os.environ, PYTHONPATH=str(ctx.top))
     # The kernel side's own checks first (subset, root, kernel version): no minutes of
     # simulation for a run that cannot happen.

@@ -1,7 +1,7 @@
 """Run a scenario's runs on this machine's kernel, each in fresh namespaces, and write
 results/<name>/kernel/summary.csv (and runs.json: counters, lateness, errors per run).
 
-python3 -m validation [--out DIR] [--check] [--skip-unsupported] FILE...
+python3 -m validation [--out DIR] [--check] [--skip-unsupported] [--nice N] FILE...
 
 Exit status: 0 done; 2 a file is invalid or outside the supported subset (nothing ran);
 3 a run's outcomes do not add up; 5 no privilege to make network namespaces (not root);
@@ -187,11 +187,15 @@ def main(argv=None):
     p.add_argument("--out", type=Path, default=TOP / "results", metavar="DIR")
     p.add_argument("--check", action="store_true",
                    help="only check the files, the privileges and the kernel; run nothing")
+    p.add_argument("--nice", type=int, default=0, metavar="N",
+                   help="add N to the nice value of the programs in the namespaces (e.g. "
+                        "-10: ahead of the machine's other work; default 0)")
     p.add_argument("--skip-unsupported", action="store_true",
                    help="leave out the runs outside the supported subset (each is named) "
                         "instead of refusing the file")
     opts = p.parse_args(argv)
     signal.signal(signal.SIGTERM, _on_sigterm)
+    netns.NICE = opts.nice
     try:
         skip = (lambda text: print(f"validation: {text}", file=sys.stderr)) \
             if opts.skip_unsupported else None
@@ -230,6 +234,7 @@ def _run_all(runs, out, log):
     by_name, status = {}, 0
     for file, name, index, params, plan in runs:
         label = ", ".join(f"{k}={v}" for k, v in params)
+        load = os.getloadavg()[0]  # the machine's other work competes with the run
         began = time.monotonic()
         try:
             client, server = run_once(plan, log)
@@ -246,7 +251,7 @@ def _run_all(runs, out, log):
         by_name.setdefault(name, []).append(
             (summary.row(index, plan, params, client, server),
              {"run": index, "params": dict(params), "path_delay_s": plan["path_delay"],
-              "timeseries_interval_s": plan["timeseries_interval"],
+              "timeseries_interval_s": plan["timeseries_interval"], "load_before": load,
               "seconds": round(time.monotonic() - began, 1), "client": client,
               "server": server}))
     for name, done in by_name.items():

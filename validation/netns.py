@@ -199,11 +199,17 @@ def _add_with_own_hash(parent, names):
         raise NetnsError(f"could not make {', '.join(names)} from {parent}")
 
 
+# Added to the nice value of the programs in the namespaces (python3 -m validation --nice).
+NICE = 0
+
+
 def _die_with_parent():
     # The programs in the namespaces must not outlive the run, even if it is killed.
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     os.setpgrp()  # a Ctrl-C reaches the run, which stops them in order
+    if NICE:
+        os.nice(NICE)
 
 
 def spawn(namespace, argv, **kwargs):

@@ -83,6 +83,9 @@ def warnings(runs):
                 what.append(f"delay line late by {line['late_p99_ms']:.1f} ms (p99)")
             if line["drops"]:
                 what.append(f"{line['drops']} frames dropped by the delay line")
+        if what and r.get("load_before", 0) > (os.cpu_count() or 1):
+            what.append(f"the machine's load average was {r['load_before']:.1f} on "
+                        f"{os.cpu_count()} cores when it started")
         if what:
             label = ", ".join(f"{k}={v}" for k, v in r["params"].items()) or "the run"
             out.append(f"run {r['run']} ({label}): " + "; ".join(what))
