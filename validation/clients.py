@@ -1,6 +1,6 @@
 """The open-loop client population of the kernel side, run inside the client namespace:
-python3 -m validation.clients, its plan (with the start time) as a line of JSON on standard
-input, its result as a line of JSON on standard output.
+python3 -m validation.clients. Protocol: its plan as a line of JSON in; "ready" out; the
+start time (monotonic seconds) as a line in; its result as a line of JSON out at the end.
 
 Every connection ends in exactly one outcome, classified from what the socket reports, as
 the simulated client (model/client-connection.cc) classifies its own:
@@ -234,7 +234,9 @@ def main():
     plan = json.loads(sys.stdin.readline())
     if plan["delay_line"]:
         delayline.disable_offloads("veth0")  # whole frames with real checksums for the line
-    result = Generator(plan).run(plan["t0"])
+    generator = Generator(plan)
+    print("ready", flush=True)
+    result = generator.run(float(sys.stdin.readline()))
     print(json.dumps(result), flush=True)
     sys.stdin.read()  # keep the sockets until the run is over
 

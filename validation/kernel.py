@@ -28,7 +28,7 @@ from .scenario import ScenarioError, check_run, check_subset, expand, needs_migr
 EXIT_INVALID, EXIT_CONSERVATION, EXIT_PRIVILEGE, EXIT_KERNEL = 2, 3, 5, 6
 PYTHON = "/usr/bin/python3"
 TOP = Path(__file__).resolve().parent.parent
-START_LEAD = 0.3       # seconds between the start time and the clients' first arrival
+START_LEAD = 0.05      # seconds from telling everyone the start time to the start
 READY_TIMEOUT = 20.0   # for the server to listen
 CLIENT_PROCESSES = 2   # generators at most (the client hosts are shared among them)
 
@@ -108,10 +108,6 @@ def run_once(plan, log=lambda text: None, tag=""):
             server.stdin.flush()
             if _read_line(server, "server", READY_TIMEOUT).strip() != "ready":
                 raise RunError("the server did not start")
-            t0 = time.monotonic() + START_LEAD
-            if line:
-                line.stdin.write(f"{t0 + plan['duration']!r}\n")
-                line.stdin.flush()
             # The client hosts are shared among a few generators, one process each, so
             # that the clients are not held back by one interpreter.
             n = min(plan["client_hosts"], CLIENT_PROCESSES)
@@ -123,10 +119,16 @@ def run_once(plan, log=lambda text: None, tag=""):
                 procs.append(c)
                 clients.append(c)
                 hosts = list(range(k, plan["client_hosts"], n))
-                c.stdin.write(json.dumps({**plan, "t0": t0, "hosts": hosts}) + "\n")
+                c.stdin.write(json.dumps({**plan, "hosts": hosts}) + "\n")
                 c.stdin.flush()
-            server.stdin.write(f"{t0!r}\n")
-            server.stdin.flush()
+            for c in clients:
+                if _read_line(c, "client generator", READY_TIMEOUT).strip() != "ready":
+                    raise RunError("a client generator did not start")
+            # Everything is up: the run starts for all at one time.
+            t0 = time.monotonic() + START_LEAD
+            for p in ([line] if line else []) + clients + [server]:
+                p.stdin.write(f"{t0 + plan['duration'] if p is line else t0!r}\n")
+                p.stdin.flush()
             budget = START_LEAD + plan["duration"] + 30
             client_result = merge_clients(
                 [json.loads(_read_line(c, "client generator", budget)) for c in clients])

@@ -60,14 +60,16 @@ class OutcomeTest(unittest.TestCase):
 @needs_namespaces
 class EventTest(unittest.TestCase):
     def test_shutdown_respawn_and_listen_again(self):
-        # Arrivals every 100 ms from 0 to 0.7 s. The only socket is shut down at 0.15 s (a
-        # shut-down listener answers SYNs with RST), its worker dies at 0.25 s and the
-        # replacement gets the shut-down socket, which listens again at 0.45 s.
+        # Arrivals every 200 ms from 0 to 1.4 s (100 ms from any event, for a loaded
+        # machine). The only socket is shut down at 0.3 s (a shut-down listener answers
+        # SYNs with RST), its worker dies at 0.5 s and the replacement gets the shut-down
+        # socket, which listens again at 0.9 s: 0 and 0.2 complete, 0.4 to 0.8 are refused.
         client, server = run(scenario(
-            events=[{"at": "0.15s", "action": "shutdown-listener", "worker": 0},
-                    {"at": "0.25s", "action": "kill-worker", "worker": 0},
-                    {"at": "0.45s", "action": "listen", "worker": 0}],
-            **{"clients.stop": "0.75s"}))
+            duration="2s",
+            events=[{"at": "0.3s", "action": "shutdown-listener", "worker": 0},
+                    {"at": "0.5s", "action": "kill-worker", "worker": 0},
+                    {"at": "0.9s", "action": "listen", "worker": 0}],
+            **{"clients.rate": 5, "clients.stop": "1.5s"}))
         self.assertEqual(outcomes(client), {"attempts": 8, "completed": 5, "refused": 3})
         self.assertEqual([w["served"] for w in server["workers"]], [2, 3])
 
