@@ -5,8 +5,8 @@ import subprocess
 import unittest
 
 from . import netns
-from .scenario import ScenarioError, check_run, check_subset, expand, parse_duration, \
-    read_document
+from .scenario import ScenarioError, check_run, check_subset, expand, needs_migration, \
+    parse_duration, read_document
 from .testutil import scenario, temp_dir, write_scenario
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -110,6 +110,17 @@ class SubsetTest(unittest.TestCase):
                                {"at": "0.2s", "action": "close-listener", "worker": 0}])
         plan = check_run("x.json", doc)
         self.assertEqual([e["index"] for e in plan["events"]], [1, 0, 2])
+
+    def test_what_needs_tcp_migrate_req(self):
+        # Exit status 6 on a kernel before 5.14 is for these runs only.
+        self.assertFalse(needs_migration(check_run("x.json", scenario())))
+        self.assertTrue(needs_migration(check_run("x.json", scenario(
+            sysctl={"tcp_migrate_req": 1}))))
+        self.assertTrue(needs_migration(check_run("x.json", scenario(
+            events=[{"at": "0.5s", "action": "reload", "strategy": "migrate"}]))))
+        self.assertTrue(needs_migration(check_run("x.json", scenario(
+            events=[{"at": "0.5s", "action": "set-sysctl", "name": "tcp_migrate_req",
+                     "value": 1}]))))
 
     def test_durations(self):
         self.assertEqual(parse_duration("150ms"), 0.15)
