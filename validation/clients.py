@@ -26,6 +26,7 @@ from . import delayline
 from .netns import SERVER_ADDR, client_addr
 
 OUTCOMES = ("completed", "reset", "refused", "timeout", "unfinished")
+IP_BIND_ADDRESS_NO_PORT = 24
 
 
 def classify_connect_error(err):
@@ -88,7 +89,8 @@ class Generator:
         self.request = b"q" * c["request_bytes"]
         self.response_bytes = c["response_bytes"]
         self.timeout = c["timeout"]
-        self.server = (plan.get("server_addr", SERVER_ADDR), plan["server"]["port"])
+        self.server = (SERVER_ADDR, plan["server"]["port"])
+        self.addrs = [client_addr(h) for h in range(plan["client_hosts"])]
         self.sel = selectors.DefaultSelector()
         self.open = set()
         self.counts = dict.fromkeys(OUTCOMES, 0)
@@ -134,8 +136,10 @@ class Generator:
         s.setblocking(False)
         conn = _Conn(s, now)
         try:
-            s.bind((self.plan.get("client_addrs", [client_addr(h) for h in
-                                                   range(self.plan["client_hosts"])])[host], 0))
+            # The port is picked at connect(), by the 4-tuple, as for a socket never bound:
+            # bind() with port 0 would scan for a port free for every destination.
+            s.setsockopt(socket.IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1)
+            s.bind((self.addrs[host], 0))
             err = s.connect_ex(self.server)
         except OSError as e:
             err = e.errno
