@@ -230,7 +230,8 @@ class Worker(threading.Thread):
             self._run_commands()
             if self.stalled or self._done():
                 continue
-            if self._listener_ready and self.retire_at is None:
+            # A command just run may have closed or handed over the socket.
+            if self._listener_ready and self.listening and self.retire_at is None:
                 self._listener_ready = self._accept_one()
             if self.run_queue:
                 conn = self.run_queue.popleft()
