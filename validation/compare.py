@@ -97,13 +97,31 @@ def compare(sim_rows, kernel_rows):
     return out
 
 
-def agreement(comparison):
-    """(metrics inside, metrics with a verdict)."""
-    verdicts = [v for _, _, lines in comparison for *_, v in lines or () if v != "-"]
+def agreement(comparison, skip=()):
+    """(metrics inside, metrics with a verdict), leaving out the runs labelled in skip."""
+    verdicts = [v for label, _, lines in comparison if label not in skip
+                for *_, v in lines or () if v != "-"]
     return sum(v == "in" for v in verdicts), len(verdicts)
 
 
-def format_text(name, comparison):
+def labels_of(kernel_rows, runs):
+    """The labels of the runs (as compare() names them) that include one of the kernel
+    summary rows numbered in runs."""
+    return {_label(_key(r)) for r in kernel_rows if r["run"] in {str(k) for k in runs}}
+
+
+def _agreement_line(comparison, shaky):
+    inside_, total = agreement(comparison)
+    text = (f"{inside_} of {total} metrics inside the kernel's range (widened by "
+            f"{WIDEN:.0%} of its median)")
+    if shaky:
+        i, t = agreement(comparison, shaky)
+        text += f"; {i} of {t} in the runs whose kernel side kept up"
+    return text
+
+
+def format_text(name, comparison, shaky=()):
+    """The tables; shaky: labels of the runs whose kernel side fell behind."""
     blocks = []
     for label, seeds, lines in comparison:
         if lines is None:
@@ -111,21 +129,20 @@ def format_text(name, comparison):
             continue
         rows = [("metric", "simulator", "kernel", "")] + lines
         w = [max(len(r[i]) for r in rows) for i in range(3)]
-        text = [f"{name}: {label} ({seeds} seed{'s' if seeds != 1 else ''})"]
+        text = [f"{name}: {label} ({seeds} seed{'s' if seeds != 1 else ''})"
+                + (": the kernel side fell behind, verdicts unreliable" if label in shaky
+                   else "")]
         text += ["  " + f"{m:<{w[0]}}  {s:>{w[1]}}  {k:>{w[2]}}  {v}".rstrip()
                  for m, s, k, v in rows]
         blocks.append("\n".join(text))
-    inside_, total = agreement(comparison)
-    blocks.append(f"{name}: {inside_} of {total} metrics inside the kernel's range "
-                  f"(widened by {WIDEN:.0%} of its median)")
+    blocks.append(f"{name}: {_agreement_line(comparison, shaky)}")
     return "\n\n".join(blocks)
 
 
-def format_markdown(name, comparison, notes=(), behind=()):
+def format_markdown(name, comparison, notes=(), behind=(), shaky=()):
     out = [f"# {name}: simulator and kernel", ""]
-    inside_, total = agreement(comparison)
-    out += [f"{inside_} of {total} metrics inside the kernel's range, widened by "
-            f"{WIDEN:.0%} of its median. Each cell: median (min-max) over the seeds.", ""]
+    out += [f"{_agreement_line(comparison, shaky)}. Each cell: median (min-max) over the "
+            "seeds.", ""]
     if behind:
         out += ["**The kernel side fell behind in some runs; read them with care:**", ""]
         out += [f"- {w}" for w in behind] + [""]
@@ -133,7 +150,9 @@ def format_markdown(name, comparison, notes=(), behind=()):
         if lines is None:
             out += [f"## {label}", "", "Not run on the kernel (outside its subset).", ""]
             continue
-        out += [f"## {label} ({seeds} seed{'s' if seeds != 1 else ''})", "",
+        out += [f"## {label} ({seeds} seed{'s' if seeds != 1 else ''})"
+                + (" (the kernel side fell behind: verdicts unreliable)" if label in shaky
+                   else ""), "",
                 "| metric | simulator | kernel | verdict |", "|---|---:|---:|---|"]
         out += [f"| {m} | {s} | {k} | {v} |" for m, s, k, v in lines]
         out.append("")

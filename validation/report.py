@@ -64,6 +64,11 @@ LINE_LATE_SHARE = 0.1     # of the path delay
 
 def warnings(runs):
     """One line per run whose kernel side fell behind."""
+    return [text for _, text in _behind(runs)]
+
+
+def _behind(runs):
+    # [(run index, what it fell behind in)]
     out = []
     for r in runs:
         what = []
@@ -88,7 +93,7 @@ def warnings(runs):
                         f"{os.cpu_count()} cores when it started")
         if what:
             label = ", ".join(f"{k}={v}" for k, v in r["params"].items()) or "the run"
-            out.append(f"run {r['run']} ({label}): " + "; ".join(what))
+            out.append((r["run"], f"run {r['run']} ({label}): " + "; ".join(what)))
     return out
 
 
@@ -99,13 +104,15 @@ def write(name, folder):
     with open(os.path.join(folder, "kernel", "runs.json")) as f:
         runs = json.load(f)
     comparison = compare.compare(sim, kernel)
-    behind = warnings(runs)
-    md = compare.format_markdown(name, comparison, notes(runs), behind)
+    late = _behind(runs)
+    behind = [text for _, text in late]
+    shaky = compare.labels_of(kernel, [k for k, _ in late])
+    md = compare.format_markdown(name, comparison, notes(runs), behind, shaky)
     tmp = os.path.join(folder, f"validate.md.tmp{os.getpid()}")
     with open(tmp, "w") as f:
         f.write(md)
     os.replace(tmp, os.path.join(folder, "validate.md"))
-    text = compare.format_text(name, comparison)
+    text = compare.format_text(name, comparison, shaky)
     if behind:
         text += (f"\n{name}: the kernel side fell behind; read these runs with care:\n"
                  + "\n".join(f"  {w}" for w in behind))

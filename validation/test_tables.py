@@ -59,6 +59,23 @@ class VerdictTest(unittest.TestCase):
         self.assertNotIn("rst_final_ack", by_metric)  # the kernel cannot give it
         self.assertEqual(compare.agreement([(label, seeds, lines)]), (1, 2))
 
+    def test_runs_that_fell_behind_are_left_out_of_the_agreement(self):
+        def row(run, strategy, completed):
+            return {"run": str(run), "strategy": strategy, "policy": "-", "seed": "1",
+                    "completed": str(completed)}
+        sim = [row(0, "close", 10), row(1, "migrate", 10)]
+        kernel = [row(0, "close", 10), row(1, "migrate", 20)]
+        comparison = compare.compare(sim, kernel)
+        shaky = compare.labels_of(kernel, [1])
+        self.assertEqual(shaky, {"migrate"})
+        self.assertEqual(compare.agreement(comparison), (1, 2))
+        self.assertEqual(compare.agreement(comparison, shaky), (1, 1))
+        text = compare.format_text("x", comparison, shaky).splitlines()
+        self.assertIn("x: migrate (1 seed): the kernel side fell behind, verdicts unreliable",
+                      text)
+        self.assertEqual(text[-1], "x: 1 of 2 metrics inside the kernel's range (widened by "
+                         "5% of its median); 1 of 1 in the runs whose kernel side kept up")
+
     def test_a_run_left_out_on_the_kernel(self):
         sim = [{"run": "0", "strategy": "drain-steer", "policy": "-", "seed": "1",
                 "completed": "5"}]
