@@ -145,22 +145,22 @@ class Master:
                 if w.listening:
                     inherit[i] = w
         s = self.plan["server"]
-        # New sockets first, so that something always listens.
-        fresh = {i: open_listener(s["port"], s["backlog"]) for i in range(n) if i not in inherit}
-        new = []
-        for i in range(n):
-            sock = inherit[i].call(Worker.release_listener) if i in inherit else fresh[i]
-            new.append(self._worker(i, sock))
-        self.current = new
         retired = [w for i, w in enumerate(old) if i not in inherit and w.listener is not None
                    and w.listening]
         queues = [w.call(self._queue) for w in retired]
         requests = sockdiag.syn_recv(s["port"])
+        # New sockets first, so that something always listens; the old ones close right
+        # after, before the new workers start: in the model it all happens at one instant,
+        # and every millisecond between the two sends new SYNs to sockets that stay.
+        fresh = {i: open_listener(s["port"], s["backlog"]) for i in range(n) if i not in inherit}
+        sockets = [inherit[i].call(Worker.release_listener) if i in inherit else fresh[i]
+                   for i in range(n)]
         if retired and e["strategy"] == "migrate":
             set_sysctl("tcp_migrate_req", 1)
         end = start
         for w in retired:
             end = max(end, w.call(Worker.close_listener))
+        self.current = [self._worker(i, sock) for i, sock in enumerate(sockets)]
         timeout = self.plan["server"]["shutdown_timeout"]
         for w in old:
             if w.is_alive():

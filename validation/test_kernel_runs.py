@@ -95,6 +95,19 @@ class EventTest(unittest.TestCase):
         self.assertEqual([w["served"] for w in server["workers"]], [0, 2])
 
 
+    def test_reload_close_resets_a_request_whose_final_ack_comes_later(self):
+        # 50 ms each way; arrivals at 0 (it also resolves ARP), 0.1, 0.2 and 0.3 s. The
+        # last one's SYN reaches the server at 0.35 s, its final ACK at 0.45 s: the reload
+        # at 0.4 s closes the socket holding the request, so the final ACK finds no
+        # request and is answered with a RST, and so is the request data after it.
+        client, server = run(scenario(
+            events=[{"at": "0.4s", "action": "reload", "listen_change": True}],
+            **{"topology.links.0.delay": "50ms", "clients.stop": "0.35s"}))
+        self.assertEqual(server["events"][0]["syn_recv_before"], 1)
+        self.assertEqual(outcomes(client), {"attempts": 4, "completed": 3, "reset": 1})
+        self.assertEqual(server["counters"].get("TcpOutRsts"), 2)
+
+
 @needs_namespaces
 class DelayLineTest(unittest.TestCase):
     def test_a_handshake_takes_the_round_trip(self):
