@@ -9,6 +9,7 @@ As nginx (model/nginx-master.cc): one SO_REUSEPORT socket per worker, inherited 
 at a reload unless the reload replaces them (listen options changed, binary upgrade) or
 the worker count shrinks; new sockets listen before old ones close.
 """
+import itertools
 import json
 import os
 import sys
@@ -97,6 +98,37 @@ class Master:
 
     # Events -----------------------------------------------------------------------------
 
+    def apply_all(self, group, t0=None):
+        """Apply the events of one instant one after the other, with the queues measured
+        once before the first and once after the last, so that nothing comes between them
+        (in the model they happen at the same time)."""
+        port = self.plan["server"]["port"]
+        listeners, requests = sockdiag.queues(port)
+        before = [self._socket_queue(listeners, e) for e in group]
+        done = []
+        for e in group:
+            began = time.monotonic()
+            done.append((e, began, self.apply(e)))
+        listeners, after_requests = sockdiag.queues(port)
+        for (e, began, extra), queue in zip(done, before):
+            entry = {"index": e["index"], "action": e["action"],
+                     "late_ms": 0.0 if t0 is None else round((began - t0 - e["at"]) * 1000, 3),
+                     **extra}
+            if "worker" in e:
+                entry.update(accept_queue_before=queue,
+                             accept_queue_after=self._socket_queue(listeners, e),
+                             syn_recv_before=requests, syn_recv_after=after_requests)
+            self.log.append(entry)
+
+    def _socket_queue(self, listeners, e):
+        # The accept queue of the event's worker's socket in a dump (0 once shut down).
+        if "worker" not in e:
+            return None
+        sock = self.current[e["worker"]].listener
+        if sock is None:
+            return None
+        return listeners.get(self.inodes.get(id(sock)), 0)
+
     def apply(self, e):
         action = e["action"]
         if action == "set-sysctl":
@@ -105,8 +137,6 @@ class Master:
         if action in ("reload", "upgrade"):
             return self.reload(e)
         w = self.current[e["worker"]]
-        before = w.call(self._queue)
-        requests = sockdiag.syn_recv(self.plan["server"]["port"])
         if action == "close-listener":
             w.call(Worker.close_listener)
         elif action == "shutdown-listener":
@@ -128,11 +158,7 @@ class Master:
                 self.current[e["worker"]] = self._worker(e["worker"], sock)
             elif sock is not None:
                 sock.close()
-        now = self.current[e["worker"]]
-        return {"accept_queue_before": before,
-                "accept_queue_after": now.call(self._queue) if now.is_alive() else None,
-                "syn_recv_before": requests,
-                "syn_recv_after": sockdiag.syn_recv(self.plan["server"]["port"])}
+        return {}
 
     def reload(self, e):
         start = time.monotonic()
@@ -190,9 +216,8 @@ def main():
     master.start()
     events = plan["events"]
     at_zero = [e for e in events if e["at"] == 0]
-    for e in at_zero:
-        master.log.append({"index": e["index"], "action": e["action"], "late_ms": 0.0,
-                           **master.apply(e)})
+    if at_zero:
+        master.apply_all(at_zero)
     before = counters.snapshot()
     print("ready", flush=True)
     t0 = float(sys.stdin.readline())
@@ -200,14 +225,12 @@ def main():
     # must not hold the events back.
     sampler = threading.Thread(target=master.sample_all, args=(t0, before), daemon=True)
     sampler.start()
-    for e in events[len(at_zero):]:
-        wait = t0 + e["at"] - time.monotonic()
+    for _, group in itertools.groupby(events[len(at_zero):], key=lambda e: e["at"]):
+        group = list(group)
+        wait = t0 + group[0]["at"] - time.monotonic()
         if wait > 0:
             time.sleep(wait)
-        applied = time.monotonic()
-        extra = master.apply(e)
-        master.log.append({"index": e["index"], "action": e["action"],
-                           "late_ms": round((applied - t0 - e["at"]) * 1000, 3), **extra})
+        master.apply_all(group, t0)
     wait = t0 + plan["duration"] - time.monotonic()
     if wait > 0:
         time.sleep(wait)
