@@ -98,9 +98,11 @@ class Generator:
         self.connect_ms, self.response_ms, self.late_ms = [], [], []
 
     def run(self, t0):
-        hosts = self.plan.get("hosts", range(self.plan["client_hosts"]))
-        schedule = sorted((t, h) for h in hosts
-                          for t in arrivals(self.plan, h))
+        # Every host's arrivals, in time order; this generator takes its share of them
+        # (every n-th, from the k-th), the others go to the other generators.
+        k, n = self.plan.get("share", (0, 1))
+        schedule = sorted((t, h) for h in range(self.plan["client_hosts"])
+                          for t in arrivals(self.plan, h))[k::n]
         deadlines = []
         end = t0 + self.plan["duration"]
         i = 0

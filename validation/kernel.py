@@ -30,7 +30,7 @@ PYTHON = "/usr/bin/python3"
 TOP = Path(__file__).resolve().parent.parent
 START_LEAD = 0.05      # seconds from telling everyone the start time to the start
 READY_TIMEOUT = 20.0   # for the server to listen
-CLIENT_PROCESSES = 2   # generators at most (the client hosts are shared among them)
+CLIENT_PROCESSES = 2   # generators, sharing the arrivals
 
 
 class RunError(Exception):
@@ -108,9 +108,9 @@ def run_once(plan, log=lambda text: None, tag=""):
             server.stdin.flush()
             if _read_line(server, "server", READY_TIMEOUT).strip() != "ready":
                 raise RunError("the server did not start")
-            # The client hosts are shared among a few generators, one process each, so
-            # that the clients are not held back by one interpreter.
-            n = min(plan["client_hosts"], CLIENT_PROCESSES)
+            # The arrivals are shared among a few generators, one process each, so that
+            # the clients are not held back by one interpreter.
+            n = CLIENT_PROCESSES
             clients = []
             for k in range(n):
                 c = netns.spawn(ns.client, _module("clients"), stdin=subprocess.PIPE,
@@ -118,8 +118,7 @@ def run_once(plan, log=lambda text: None, tag=""):
                                 env=env, cwd=TOP)
                 procs.append(c)
                 clients.append(c)
-                hosts = list(range(k, plan["client_hosts"], n))
-                c.stdin.write(json.dumps({**plan, "hosts": hosts}) + "\n")
+                c.stdin.write(json.dumps({**plan, "share": [k, n]}) + "\n")
                 c.stdin.flush()
             for c in clients:
                 if _read_line(c, "client generator", READY_TIMEOUT).strip() != "ready":
