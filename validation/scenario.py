@@ -336,7 +336,9 @@ def check_run(file, doc):
             if e["strategy"] == "migrate":
                 d.string(f"{p}/policy", "hash", POLICIES,
                          " (tcp_migrate_req picks by hash; other policies need real eBPF)")
-            e["workers"] = d.integer(f"{p}/workers", plan["server"]["workers"], 1, 1024)
+            # Without `workers` the count is unchanged: known once the events are in order.
+            e["workers"] = None if d.get(f"{p}/workers") is None else \
+                d.integer(f"{p}/workers", None, 1, 1024)
             e["replace_all"] = action == "upgrade" or d.get(f"{p}/listen_change", False) is True
         elif action == "set-sysctl":
             e["name"] = d.string(f"{p}/name", None, tuple(SYSCTLS))
@@ -346,8 +348,16 @@ def check_run(file, doc):
             if action == "kill-worker":
                 e["respawn"] = d.get(f"{p}/respawn", True) is not False
         plan["events"].append(e)
-    # Time order, ties in file order, as the simulator applies them.
+    # Time order, ties in file order, as the simulator applies them; then each event finds
+    # the generation it acts on.
     plan["events"].sort(key=lambda e: (e["at"], e["index"]))
+    count = plan["server"]["workers"]
+    for e in plan["events"]:
+        if e["action"] in ("reload", "upgrade"):
+            e["workers"] = count = e["workers"] or count
+        elif "worker" in e and e["worker"] >= count:
+            d.fail(f"/events/{e['index']}/worker", f"a worker of the current generation "
+                   f"(0 to {count - 1})", e["worker"])
     return plan
 
 

@@ -122,6 +122,17 @@ class SubsetTest(unittest.TestCase):
             events=[{"at": "0.5s", "action": "set-sysctl", "name": "tcp_migrate_req",
                      "value": 1}]))))
 
+    def test_a_reload_keeps_the_worker_count_of_the_generation_before(self):
+        doc = scenario(**{"server.workers": 4}, events=[
+            {"at": "2s", "action": "reload"},
+            {"at": "1s", "action": "reload", "workers": 2}])
+        self.assertEqual([e["workers"] for e in check_run("x.json", doc)["events"]], [2, 2])
+        doc["events"].append({"at": "3s", "action": "close-listener", "worker": 3})
+        with self.assertRaises(ScenarioError) as cm:
+            check_run("x.json", doc)
+        self.assertEqual(str(cm.exception), "x.json: /events/2/worker: expected a worker of "
+                         "the current generation (0 to 1), got 3")
+
     def test_durations(self):
         self.assertEqual(parse_duration("150ms"), 0.15)
         self.assertEqual(parse_duration("2min"), 120.0)
