@@ -105,20 +105,29 @@ class Master:
         port = self.plan["server"]["port"]
         listeners, requests = sockdiag.queues(port)
         before = [self._socket_queue(listeners, e) for e in group]
+        every_before = self._every_queue(listeners)
         done = []
         for e in group:
             began = time.monotonic()
             done.append((e, began, self.apply(e)))
         listeners, after_requests = sockdiag.queues(port)
+        every_after = self._every_queue(listeners)
         for (e, began, extra), queue in zip(done, before):
             entry = {"index": e["index"], "action": e["action"],
                      "late_ms": 0.0 if t0 is None else round((began - t0 - e["at"]) * 1000, 3),
                      **extra}
             if "worker" in e:
                 entry.update(accept_queue_before=queue,
-                             accept_queue_after=self._socket_queue(listeners, e),
-                             syn_recv_before=requests, syn_recv_after=after_requests)
+                             accept_queue_after=self._socket_queue(listeners, e))
+            entry.update(syn_recv_before=requests, syn_recv_after=after_requests,
+                         accept_queues_before=every_before, accept_queues_after=every_after)
             self.log.append(entry)
+
+    def _every_queue(self, listeners):
+        # {listener number: accept queue} of every socket listening in a dump.
+        number = {self.inodes[k]: n for k, n in self.ids.items() if k in self.inodes}
+        return {str(number[inode]): q for inode, q in sorted(listeners.items())
+                if inode in number}
 
     def _socket_queue(self, listeners, e):
         # The accept queue of the event's worker's socket in a dump (0 once shut down).
@@ -174,7 +183,6 @@ class Master:
         retired = [w for i, w in enumerate(old) if i not in inherit and w.listener is not None
                    and w.listening]
         queues = [w.call(self._queue) for w in retired]
-        requests = sockdiag.syn_recv(s["port"])
         # New sockets first, so that something always listens; the old ones close right
         # after, before the new workers start: in the model it all happens at one instant,
         # and every millisecond between the two sends new SYNs to sockets that stay.
@@ -192,8 +200,7 @@ class Master:
             if w.is_alive():
                 w.call(lambda w: w.retire(timeout))
         self.restarts.append((start, end))
-        return {"retired": len(retired), "accept_queues_closed": queues,
-                "syn_recv_before": requests, "syn_recv_after": sockdiag.syn_recv(s["port"])}
+        return {"retired": len(retired), "accept_queues_closed": queues}
 
 
 def _lateness(late):
