@@ -211,7 +211,8 @@ class Worker(threading.Thread):
                 return
             if self.stalled:
                 # The event loop stops: nothing is read, accepted or served.
-                left = None if self.retire_at is None else max(0.0, self.retire_at - time.monotonic())
+                left = None if self.retire_at is None else \
+                    max(0.0, self.retire_at - time.monotonic())
                 if select.select([self.wake], [], [], left)[0]:
                     self._drain_wake()
                 continue
