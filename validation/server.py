@@ -21,6 +21,22 @@ from .scenario import SYSCTLS
 from .worker import Worker, accept_queue, open_listener
 
 
+def _stall(w):
+    w.stalled = True
+    return time.monotonic()
+
+
+def _resume(w):
+    w.stalled = False
+    return time.monotonic()
+
+
+# Events that are one command to one worker, run in its thread.
+_AT_ONCE = {"close-listener": Worker.close_listener,
+            "shutdown-listener": Worker.shutdown_listener,
+            "stall-worker": _stall, "resume-worker": _resume}
+
+
 def set_sysctl(name, value):
     with open(f"/proc/sys/{SYSCTLS[name][0]}", "w") as f:
         f.write(str(value))
@@ -106,10 +122,26 @@ class Master:
         listeners, requests = sockdiag.queues(port)
         before = [self._socket_queue(listeners, e) for e in group]
         every_before = self._every_queue(listeners)
-        done = []
+        done, pending = [], []   # pending: [(its index in done, wait)]
+
+        def finish():
+            # A posted command's time is when it ran in its worker.
+            for i, wait in pending:
+                e, _, extra = done[i]
+                done[i] = (e, wait(), extra)
+            pending.clear()
         for e in group:
-            began = time.monotonic()
-            done.append((e, began, self.apply(e)))
+            if e["action"] in _AT_ONCE:
+                # Posted to its worker without waiting: the workers of one instant act
+                # together (a close that resets hundreds of children takes milliseconds).
+                pending.append((len(done), self.current[e["worker"]].post(
+                    _AT_ONCE[e["action"]])))
+                done.append((e, None, {}))
+            else:
+                finish()
+                began = time.monotonic()
+                done.append((e, began, self.apply(e)))
+        finish()
         listeners, after_requests = sockdiag.queues(port)
         every_after = self._every_queue(listeners)
         for (e, began, extra), queue in zip(done, before):
@@ -146,17 +178,11 @@ class Master:
         if action in ("reload", "upgrade"):
             return self.reload(e)
         w = self.current[e["worker"]]
-        if action == "close-listener":
-            w.call(Worker.close_listener)
-        elif action == "shutdown-listener":
-            w.call(Worker.shutdown_listener)
+        if action in _AT_ONCE:
+            w.call(_AT_ONCE[action])
         elif action == "listen":
             w.call(Worker.listen)
             self._number(w.listener)
-        elif action == "stall-worker":
-            w.call(lambda w: setattr(w, "stalled", True))
-        elif action == "resume-worker":
-            w.call(lambda w: setattr(w, "stalled", False))
         elif action == "kill-worker":
             # The master holds the sockets: a dead worker's socket stays open, for the
             # replacement (respawn) or until the master closes it.

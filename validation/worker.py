@@ -90,6 +90,11 @@ class Worker(threading.Thread):
 
     def call(self, fn, timeout=5.0):
         """Run fn(self) in the worker's thread; returns its result once it ran."""
+        return self.post(fn)(timeout)
+
+    def post(self, fn):
+        """Have fn(self) run in the worker's thread; returns a function that waits for it
+        (so that several workers can act at once) and returns its result."""
         done, box = threading.Event(), []
 
         def command(w):
@@ -100,11 +105,14 @@ class Worker(threading.Thread):
             done.set()
         self.commands.append(command)
         os.eventfd_write(self.wake, 1)
-        if not done.wait(timeout):
-            raise RuntimeError(f"{self.name} did not answer within {timeout} s")
-        if isinstance(box[0], Exception):
-            raise box[0]
-        return box[0]
+
+        def wait(timeout=5.0):
+            if not done.wait(timeout):
+                raise RuntimeError(f"{self.name} did not answer within {timeout} s")
+            if isinstance(box[0], Exception):
+                raise box[0]
+            return box[0]
+        return wait
 
     def _run_commands(self):
         while self.commands:
