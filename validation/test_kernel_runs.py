@@ -111,16 +111,17 @@ class EventTest(unittest.TestCase):
 @needs_namespaces
 class DelayLineTest(unittest.TestCase):
     def test_a_handshake_takes_the_round_trip(self):
-        # 5 ms each way through the delay line: connect() takes one round trip, 10 ms, plus
-        # the line's lateness on each of the two legs (measured; it grows with the machine's
-        # load); the first connection also waits for ARP (another round trip), so the
-        # median of two (nearest rank: the smaller) is the second one's.
+        # 5 ms each way through the delay line: connect() takes one round trip, 10 ms, at
+        # least, plus the line's lateness on each of the two legs (measured) and the
+        # client's own wake-up on a loaded machine (not measured: up to 5 ms allowed), so
+        # well under two round trips. The first connection also waits for ARP (another
+        # round trip), so the median of two (nearest rank: the smaller) is the second's.
         client, server = run(scenario(**{"topology.links.0.delay": "5ms",
                                          "clients.stop": "0.15s"}))
         self.assertEqual(outcomes(client), {"attempts": 2, "completed": 2})
         line = server["delay_line"]
         self.assertGreaterEqual(client["connect_p50_ms"], 10.0)
-        self.assertLess(client["connect_p50_ms"], 10.0 + 2 * line["late_max_ms"] + 1.0)
+        self.assertLess(client["connect_p50_ms"], 10.0 + 2 * line["late_max_ms"] + 5.0)
         self.assertEqual(line["drops"], 0)
 
 
