@@ -125,10 +125,11 @@ class Master:
         done, pending = [], []   # pending: [(its index in done, wait)]
 
         def finish():
-            # A posted command's time is when it ran in its worker.
+            # A posted command's time is when it began to run in its worker.
             for i, wait in pending:
+                wait()
                 e, _, extra = done[i]
-                done[i] = (e, wait(), extra)
+                done[i] = (e, wait.started[0], extra)
             pending.clear()
         for e in group:
             if e["action"] in _AT_ONCE:

@@ -87,15 +87,20 @@ class VerdictTest(unittest.TestCase):
 
 class BehindTest(unittest.TestCase):
     def test_runs_that_fell_behind_are_named(self):
-        def run(index, arrival_p99, line_p99, drops):
+        def run(index, arrival_p99, line_p50, line_p99, drops):
             return {"run": index, "params": {"seed": str(index)}, "path_delay_s": 0.01,
                     "client": {"arrival_late_ms": {"p99": arrival_p99}},
                     "server": {"events": [{"late_ms": 0.2}],
-                               "delay_line": {"late_p99_ms": line_p99, "drops": drops}}}
-        # Limits: arrivals 5 ms late, the line 10% of the 10 ms delay, no drop.
-        self.assertEqual(report.warnings([run(0, 4.9, 0.9, 0), run(1, 6.0, 1.5, 3)]),
+                               "delay_line": {"late_p50_ms": line_p50,
+                                              "late_p99_ms": line_p99, "drops": drops}}}
+        # Limits: arrivals 5 ms late (p99); the line 5% (p50) or 50% (p99) of the 10 ms
+        # delay; no drop.
+        self.assertEqual(report.warnings([run(0, 4.9, 0.4, 4.9, 0), run(1, 6.0, 0.6, 1.0, 3),
+                                          run(2, 1.0, 0.1, 5.1, 0)]),
                          ["run 1 (seed=1): client arrivals late by 6.0 ms (p99); delay line "
-                          "late by 1.5 ms (p99); 3 frames dropped by the delay line"])
+                          "late by 0.6 ms (p50), 1.0 ms (p99); 3 frames dropped by the delay "
+                          "line",
+                          "run 2 (seed=2): delay line late by 0.1 ms (p50), 5.1 ms (p99)"])
 
 
 class SummaryTest(unittest.TestCase):

@@ -95,9 +95,10 @@ class Worker(threading.Thread):
     def post(self, fn):
         """Have fn(self) run in the worker's thread; returns a function that waits for it
         (so that several workers can act at once) and returns its result."""
-        done, box = threading.Event(), []
+        done, box, started = threading.Event(), [], []
 
         def command(w):
+            started.append(time.monotonic())
             try:
                 box.append(fn(w))
             except Exception as e:  # reported by the master with the event's path
@@ -112,6 +113,7 @@ class Worker(threading.Thread):
             if isinstance(box[0], Exception):
                 raise box[0]
             return box[0]
+        wait.started = started  # when it began to run, once it has
         return wait
 
     def _run_commands(self):
