@@ -31,6 +31,9 @@ def _resume(w):
     return time.monotonic()
 
 
+# The master wakes this much before an instant with events, to measure the queues first.
+EARLY = 0.003
+
 # Events that are one command to one worker, run in its thread.
 _AT_ONCE = {"close-listener": Worker.close_listener,
             "shutdown-listener": Worker.shutdown_listener,
@@ -122,6 +125,10 @@ class Master:
         listeners, requests = sockdiag.queues(port)
         before = [self._socket_queue(listeners, e) for e in group]
         every_before = self._every_queue(listeners)
+        # The caller wakes a little early, so that the dump above is not late to the events.
+        wait = 0 if t0 is None else t0 + group[0]["at"] - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
         done, pending = [], []   # pending: [(its index in done, wait)]
 
         def finish():
@@ -261,7 +268,7 @@ def main():
     sampler.start()
     for _, group in itertools.groupby(events[len(at_zero):], key=lambda e: e["at"]):
         group = list(group)
-        wait = t0 + group[0]["at"] - time.monotonic()
+        wait = t0 + group[0]["at"] - EARLY - time.monotonic()
         if wait > 0:
             time.sleep(wait)
         master.apply_all(group, t0)
