@@ -116,7 +116,8 @@ def _agreement_line(comparison, shaky):
             f"{WIDEN:.0%} of its median)")
     if shaky:
         i, t = agreement(comparison, shaky)
-        text += f"; {i} of {t} in the runs whose kernel side kept up"
+        text += (f"; {i} of {t} in the runs whose kernel side kept up" if t else
+                 "; in every run some kernel run fell behind")
     return text
 
 

@@ -225,9 +225,9 @@ class Master:
                    for i in range(n)]
         if retired and e["strategy"] == "migrate":
             set_sysctl("tcp_migrate_req", 1)
-        end = start
-        for w in retired:
-            end = max(end, w.call(Worker.close_listener))
+        # All at once: one after the other, each would leave the others listening longer.
+        closing = [w.post(Worker.close_listener) for w in retired]
+        end = max([start] + [wait() for wait in closing])
         self.current = [self._worker(i, sock) for i, sock in enumerate(sockets)]
         timeout = self.plan["server"]["shutdown_timeout"]
         for w in old:
