@@ -3,7 +3,7 @@ python3 -m validation.clients. Protocol: its plan as a line of JSON in; "ready" 
 start time (monotonic seconds) as a line in; its result as a line of JSON out at the end.
 
 Every connection ends in exactly one outcome, classified from what the socket reports, as
-the simulated client (model/client-connection.cc) classifies its own:
+the simulated client (client-connection.cc) classifies its own:
   completed   the whole response arrived
   refused     the connect failed: a RST while connecting (ECONNREFUSED), or any other
               error before the connection was established

@@ -5,7 +5,7 @@ Protocol on the pipes: a line of JSON (the plan) in; "ready" out once the sysctl
 the sockets listen and the events at 0 s applied; a line with the start time (monotonic
 seconds) in; the result as a line of JSON out at the end of the run.
 
-As nginx (model/nginx-master.cc): one SO_REUSEPORT socket per worker, inherited by index
+As nginx (nginx-master.cc): one SO_REUSEPORT socket per worker, inherited by index
 at a reload unless the reload replaces them (listen options changed, binary upgrade) or
 the worker count shrinks; new sockets listen before old ones close.
 """

@@ -1,5 +1,5 @@
 """An nginx-like worker on real sockets: one event loop per thread, as the simulated
-worker (model/worker-application.cc) does it.
+worker (worker-application.cc) does it.
 
 Each turn of the loop accepts at most one connection, then serves at most one complete
 request for service_time (read request_bytes, wait, write response_bytes, close). The
