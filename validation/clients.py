@@ -96,8 +96,10 @@ class Generator:
         self.counts = dict.fromkeys(OUTCOMES, 0)
         self.errors = {}
         self.connect_ms, self.response_ms, self.late_ms = [], [], []
+        self.completed_at = []   # seconds into the run, for timeseries.csv
 
     def run(self, t0):
+        self.t0 = t0
         # Every host's arrivals, in time order; this generator takes its share of them
         # (every n-th, from the k-th), the others go to the other generators.
         k, n = self.plan.get("share", (0, 1))
@@ -181,6 +183,7 @@ class Generator:
                 conn.received += len(data)
                 if conn.received >= self.response_bytes:
                     self.response_ms.append((now - conn.start) * 1000)
+                    self.completed_at.append(now - self.t0)
                     self._decide(conn, "completed", now)
                     return
         except (BlockingIOError, InterruptedError):
@@ -213,7 +216,7 @@ class Generator:
         """Counts, and the raw samples (merge() makes the percentiles)."""
         return {"attempts": attempts, **self.counts, "errors": self.errors,
                 "connect_ms": self.connect_ms, "response_ms": self.response_ms,
-                "late_ms": self.late_ms}
+                "late_ms": self.late_ms, "completed_at": self.completed_at}
 
 
 def merge(parts):
@@ -226,7 +229,8 @@ def merge(parts):
         for name, n in p["errors"].items():
             out["errors"][name] = out["errors"].get(name, 0) + n
     samples = {k: sorted(v for p in parts for v in p[k])
-               for k in ("connect_ms", "response_ms", "late_ms")}
+               for k in ("connect_ms", "response_ms", "late_ms", "completed_at")}
+    out["completed_at"] = samples["completed_at"]
     for k in ("connect", "response"):
         for q in (50, 99):
             out[f"{k}_p{q}_ms"] = percentile(samples[f"{k}_ms"], q)

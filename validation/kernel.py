@@ -259,7 +259,9 @@ def _run_all(runs, out, log):
         folder = out / name / "kernel"
         summary.write(str(folder / "summary.csv"), [r for r, _ in done])
         summary.write_timeseries(str(folder / "timeseries.csv"),
-                                 [(d["run"], d["server"].pop("timeseries")) for _, d in done])
+                                 [(d["run"], summary.with_completed(
+                                     d["server"].pop("timeseries"),
+                                     d["client"].pop("completed_at"))) for _, d in done])
         tmp = folder / f"runs.json.tmp{os.getpid()}"
         tmp.write_text(json.dumps([d for _, d in done], indent=1) + "\n")
         os.replace(tmp, folder / "runs.json")

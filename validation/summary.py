@@ -3,6 +3,7 @@
 A column the kernel cannot give (RSTs by cause, migrations by point, the accept wait) is
 left empty; nothing is estimated.
 """
+import bisect
 import csv
 import os
 
@@ -65,8 +66,8 @@ def write(path, rows):
     os.replace(tmp, path)
 
 
-# The simulator's timeseries.csv columns; the kernel leaves a socket's SYN queue (requests
-# are not told apart by socket) and the completed count (the server cannot see it) empty.
+# The simulator's timeseries.csv columns; the kernel leaves a socket's SYN queue empty
+# (requests are not told apart by socket).
 TIMESERIES = ["run", "time_s", "listener", "generation", "worker", "state", "syn_queue",
               "accept_queue", "rsts", "migrations", "completed"]
 
@@ -82,3 +83,15 @@ def write_timeseries(path, runs):
                 cells = [index, *r]
                 w.writerow(cells + [""] * (len(TIMESERIES) - len(cells)))
     os.replace(tmp, path)
+
+
+def with_completed(rows, completed_at):
+    """The rows with the `all` rows' completed column: the connections completed by their
+    time, as the clients saw them (completed_at: sorted seconds into the run)."""
+    out = []
+    for r in rows:
+        if r[1] == "all":
+            t = float(r[0])
+            r = [*r, bisect.bisect_right(completed_at, t + 1e-9)]
+        out.append(r)
+    return out

@@ -104,6 +104,13 @@ class BehindTest(unittest.TestCase):
 
 
 class SummaryTest(unittest.TestCase):
+    def test_completed_by_each_sample(self):
+        rows = [["0.000", 1, 1, 0, "listen", "", 0], ["0.000", "all", "", "", "", 0, 0, 0, 0],
+                ["0.100", "all", "", "", "", 0, 0, 0, 0], ["0.200", "all", "", "", "", 0, 0, 0, 0]]
+        out = summary.with_completed(rows, [0.05, 0.1, 0.15])
+        self.assertEqual(out[0], rows[0])  # a socket's row has no count
+        self.assertEqual([r[-1] for r in out[1:]], [0, 2, 3])  # one at 0.1 s counts by then
+
     def test_kernel_row_has_the_simulators_columns(self):
         plan = {"seed": 3, "events": [{"action": "reload", "strategy": "migrate", "at": 2.0}]}
         client = {"attempts": 4, "completed": 3, "reset": 0, "refused": 0, "timeout": 1,
