@@ -2,6 +2,7 @@
 results/<name>/kernel/summary.csv (and runs.json: counters, lateness, errors per run).
 
 python3 -m validation [--out DIR] [--check] [--skip-unsupported] [--nice N] FILE...
+python3 -m validation --cleanup
 
 Exit status: 0 done; 2 a file is invalid or outside the supported subset (nothing ran);
 3 a run's outcomes do not add up; 5 no privilege to make network namespaces (not root);
@@ -184,7 +185,9 @@ def _on_sigterm(signum, frame):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python3 -m validation",
                                 description="Run scenarios on this machine's kernel.")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="*", metavar="FILE")
+    p.add_argument("--cleanup", action="store_true",
+                   help="only remove the namespaces left by runs that are gone")
     p.add_argument("--out", type=Path, default=TOP / "results", metavar="DIR")
     p.add_argument("--check", action="store_true",
                    help="only check the files, the privileges and the kernel; run nothing")
@@ -195,6 +198,16 @@ def main(argv=None):
                    help="leave out the runs outside the supported subset (each is named) "
                         "instead of refusing the file")
     opts = p.parse_args(argv)
+    if opts.cleanup:
+        why = netns.missing_privilege()
+        if why:
+            print(f"validation: {why}", file=sys.stderr)
+            return EXIT_PRIVILEGE
+        for name in netns.remove_leftovers():
+            print(f"validation: removed {name}", file=sys.stderr)
+        return 0
+    if not opts.files:
+        p.error("expected at least one FILE")
     signal.signal(signal.SIGTERM, _on_sigterm)
     netns.NICE = opts.nice
     try:
