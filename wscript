@@ -188,6 +188,63 @@ def scenarios(ctx):
         ctx.fail("failed:" + "".join(f"\n  {what}" for what in failed))
 
 
+def validate(ctx):
+    """Run scenarios on the simulator and on this machine's kernel, side by side (as root)."""
+    p = ctx.parser("Checks that every file is inside the kernel side's subset and that "
+                   "namespaces can be made (root), runs the simulator as ./waf scenarios "
+                   "does, then each run (each seed a repetition) on the real kernel in "
+                   "network namespaces, and prints a table per run and metric. Writes "
+                   "DIR/<name>/kernel/ and DIR/<name>/validate.md. See "
+                   "src/reuseport-migration/doc/validation.md.")
+    p.add_argument("scenarios", nargs="+", metavar="FILE_OR_NAME",
+                   help="a scenario file, NAME for scenarios/NAME.json, or a folder of them")
+    p.add_argument("--jobs", "-j", type=int, default=ctx.jobs,
+                   help="simulator runs at once (default: %(default)s); kernel runs are "
+                        "one at a time")
+    p.add_argument("--out", type=Path, default=ctx.top / "results", metavar="DIR",
+                   help="results directory (default: results/)")
+    p.add_argument("--skip-unsupported", action="store_true",
+                   help="run on the kernel only the runs inside its subset (the others are "
+                        "named) instead of refusing the file")
+    p.add_argument("--nice", type=int, default=0, metavar="N",
+                   help="add N to the nice value of the kernel side's programs (e.g. -10 "
+                        "on a busy machine; default 0)")
+    opts = p.parse_args(ctx.args)
+    args = []
+    for arg in opts.scenarios:
+        folder = Path(arg)
+        args += sorted(map(str, folder.glob("*.json"))) if folder.is_dir() else [arg]
+    files = _scenario_files(ctx, args)
+    kernel = [DEBIAN_PYTHON, "-m", "validation",
+              *(["--skip-unsupported"] if opts.skip_unsupported else []),
+              *([f"--nice={opts.nice}"] if opts.nice else [])]
+    env = dict(os.environ, PYTHONPATH=str(ctx.top))
+    # The kernel side's own checks first (subset, root, kernel version): no minutes of
+    # simulation for a run that cannot happen.
+    status = subprocess.run([*kernel, "--check", *files], cwd=ctx.top, env=env).returncode
+    if status:
+        ctx.fail("nothing was run", status)
+    runner = _scenario_runner(ctx)
+    runs = _scenario_check(ctx, runner, files, opts.jobs)
+    out = opts.out.resolve()
+    began = time.monotonic()
+    merged, failed = _scenario_run_all(runner, runs, out, opts.jobs)
+    if failed:
+        ctx.fail("simulator runs failed:" + "".join(f"\n  {what}" for what in failed))
+    ctx.log(f"simulator: {_elapsed(time.monotonic() - began)}; now the kernel, one run at a time")
+    # The kernel results go inside the simulator's results folder, so after its merge.
+    began = time.monotonic()
+    status = subprocess.run([*kernel, f"--out={out}", *files], cwd=ctx.top, env=env).returncode
+    if status:
+        ctx.fail("kernel runs failed", status)
+    ctx.log(f"kernel: {_elapsed(time.monotonic() - began)}")
+    sys.path.insert(0, str(ctx.top))
+    from validation import report
+    for _, name in merged:
+        print("\n" + report.write(name, str(out / name)))
+        ctx.log(f"{_shown(out / name / 'validate.md')}")
+
+
 def bench(ctx):
     """Build, then run the benchmark against stock ns-3 (--full adds 1M connections)."""
     p = ctx.parser("Runs the same short-connection workload against a stock ns-3 listening "
