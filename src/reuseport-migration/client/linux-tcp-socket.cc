@@ -72,7 +72,8 @@ LinuxTcpSocket::LinuxTcpSocket()
       m_quickAcks(16),
       m_quickAcksUsed(0),
       m_probeOutstanding(false),
-      m_challengeAckSent(false)
+      m_challengeAckSent(false),
+      m_closedByApp(false)
 {
     NS_LOG_FUNCTION(this);
 }
@@ -84,7 +85,8 @@ LinuxTcpSocket::LinuxTcpSocket(const LinuxTcpSocket& sock)
       m_quickAcks(sock.m_quickAcks),
       m_quickAcksUsed(0),
       m_probeOutstanding(false),
-      m_challengeAckSent(false)
+      m_challengeAckSent(false),
+      m_closedByApp(false)
 {
     NS_LOG_FUNCTION(this);
 }
@@ -133,7 +135,8 @@ LinuxTcpSocket::DoForwardUp(Ptr<Packet> packet,
 {
     TcpHeader header;
     uint8_t flags = 0;
-    if (packet->PeekHeader(header) > 0)
+    uint32_t headerSize = packet->PeekHeader(header);
+    if (headerSize > 0)
     {
         flags = header.GetFlags();
     }
@@ -149,7 +152,35 @@ LinuxTcpSocket::DoForwardUp(Ptr<Packet> packet,
         SendChallengeAck();
         return;
     }
+    if (!(flags & TcpHeader::RST) && IsDataAfterClose(header, packet->GetSize() - headerSize))
+    {
+        // tcp_rcv_state_process in FIN_WAIT_1/2 with RCV_SHUTDOWN: reset and done.
+        NS_LOG_LOGIC(this << " data after close in " << TcpStateName[m_state] << ": RST");
+        Ptr<Packet> payload = packet->Copy();
+        payload->RemoveHeader(header);
+        m_rxTrace(payload, header, this);
+        SendRST();
+        return;
+    }
     TcpSocketBase::DoForwardUp(packet, fromAddress, toAddress);
+}
+
+int
+LinuxTcpSocket::Close()
+{
+    m_closedByApp = true;
+    return TcpSocketBase::Close();
+}
+
+bool
+LinuxTcpSocket::IsDataAfterClose(const TcpHeader& header, uint32_t payload) const
+{
+    if (!m_closedByApp || payload == 0 || (m_state != FIN_WAIT_1 && m_state != FIN_WAIT_2))
+    {
+        return false;
+    }
+    return header.GetSequenceNumber() + SequenceNumber32(payload) >
+           m_tcb->m_rxBuffer->NextRxSequence();
 }
 
 void

@@ -31,6 +31,10 @@ namespace ns3
  *   from the probe. A lone request is so sent at +R, +2R, +4R, ... instead of +R, +3R, ...
  * - **Quick ACKs** (tcp_incr_quickack): the first `QuickAcks` data segments
  *   (TCP_MAX_QUICKACKS, 16) are acknowledged at once, not after the delayed-ACK timer.
+ * - **Reset on data after close** (RFC 1122 4.2.2.13, TCPAbortOnData): once the
+ *   application has closed, new data in FIN_WAIT_1/2 is answered with a RST and the
+ *   connection ends. ns-3 takes and acknowledges the data, which a server answers with
+ *   RSTs of its own once it has released the connection.
  *
  * The RTO formula itself (srtt + max(4 rttvar, 200 ms)) comes from LinuxTcpDefaults.
  */
@@ -52,6 +56,8 @@ class LinuxTcpSocket : public TcpSocketBase
     LinuxTcpSocket(const LinuxTcpSocket& sock);
     ~LinuxTcpSocket() override;
 
+    int Close() override;
+
   protected:
     Ptr<TcpSocketBase> Fork() override;
     void DoForwardUp(Ptr<Packet> packet,
@@ -69,6 +75,14 @@ class LinuxTcpSocket : public TcpSocketBase
      * \return true from ESTABLISHED until the connection closes
      */
     bool IsSynchronized() const;
+
+    /**
+     * \brief Whether a segment brings new data to a socket its application closed.
+     * \param header the segment's header
+     * \param payload its payload size
+     * \return true in FIN_WAIT_1/2 after Close() for data beyond RCV.NXT
+     */
+    bool IsDataAfterClose(const TcpHeader& header, uint32_t payload) const;
 
     /**
      * \brief Answer an invalid SYN with a challenge ACK unless one went out recently.
@@ -99,6 +113,7 @@ class LinuxTcpSocket : public TcpSocketBase
     bool m_probeOutstanding;  //!< A probe was sent and nothing since acknowledged (tlp_high_seq)
     Time m_lastChallengeAck;  //!< When the last challenge ACK went out (last_oow_ack_time)
     bool m_challengeAckSent;  //!< Whether m_lastChallengeAck is set
+    bool m_closedByApp;       //!< Close() was called (RCV_SHUTDOWN in Linux)
 
     TracedCallback<SequenceNumber32, uint32_t> m_lossProbeTrace; //!< Probe: sequence, size
     TracedCallback<SequenceNumber32> m_challengeAckTrace;        //!< Challenge ACK: ack number

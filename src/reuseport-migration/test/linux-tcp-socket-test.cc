@@ -251,6 +251,40 @@ TEST_F(LinuxTcpSocketTest, FirstDataSegmentsAreAckedAtOnce)
     }
 }
 
+TEST_F(LinuxTcpSocketTest, DataAfterCloseIsAnsweredWithARst)
+{
+    // The client gives up at 1.5 s while its connection waits in the accept queue: it
+    // closes, and its FIN waits there with the request. A worker accepts at 2 s and sends
+    // the response, three segments back to back. Linux resets at the first of them
+    // (RFC 1122 4.2.2.13, TcpExtTCPAbortOnData); the other two, already on the way, find
+    // no socket and get the host's RST each: three RSTs, no ACK of the data, and the
+    // server sends no RST of its own.
+    Build(1);
+    WireTap tap(Device(0));
+    Ptr<ClientConnection> c = net->Connect(0, Seconds(0.5), 80, 100, 3 * 536);
+    c->SetAttribute("Timeout", TimeValue(Seconds(1)));
+    Simulator::Schedule(Seconds(2), [this]() {
+        Ptr<ReuseportTcpSocket> child = listener->Accept();
+        ASSERT_TRUE(child);
+        child->Send(Create<Packet>(3 * 536), 0);
+    });
+    Simulator::Stop(Seconds(4));
+    Simulator::Run();
+
+    EXPECT_EQ(c->GetOutcome(), ConnectionOutcome::TIMEOUT);
+    uint32_t rsts = 0;
+    uint32_t acksAfter = 0;
+    for (const auto& s : tap.segments)
+    {
+        rsts += (s.flags & TcpHeader::RST) ? 1 : 0;
+        acksAfter += (s.time > Seconds(2) && !(s.flags & TcpHeader::RST)) ? 1 : 0;
+    }
+    EXPECT_EQ(rsts, 3u);
+    EXPECT_EQ(acksAfter, 0u);
+    EXPECT_EQ(net->stack->GetMib().Get(TcpMib::TCP_OUT_RSTS), 0u);
+    EXPECT_EQ(net->clients.Get(0)->GetObject<ClientTcpStack>()->GetNSockets(), 0u);
+}
+
 TEST_F(LinuxTcpSocketTest, ClientHostSocketsAreLinuxTcpSockets)
 {
     Build(1);
