@@ -232,11 +232,12 @@ def merge(ctx):
     complete = set(_scenario_complete(runs, out))
     missing = [r for r in runs if r not in complete]
     if missing:
-        names = sorted({r.name for r in missing})
-        ctx.fail(f"nothing merged: {len(missing)} run(s) have no complete part in "
-                 f"{_shown(out)}/<name>/.runs/:" + "".join(f"\n  {r.title()}" for r in missing)
-                 + f"\nrun them (./waf scenarios --resume {' '.join(names)}), or merge "
-                 "the others with --only or --run")
+        folders = " ".join(sorted({str(_shown(out / r.name / ".runs")) for r in missing}))
+        files = " ".join(dict.fromkeys(str(r.file) for r in missing))
+        ctx.fail(f"nothing merged: {len(missing)} run(s) have no complete part in {folders}:"
+                 + "".join(f"\n  {r.title()}" for r in missing)
+                 + f"\nrun them (./waf scenarios --resume {files}), or merge the others "
+                 "with --only or --run")
     results = _results_module(ctx)
     failed = []
     for name in dict.fromkeys(r.name for r in runs):
@@ -586,8 +587,8 @@ def _scenario_run(job):
     # Output goes to a pipe: progress lines update the run, the others are kept for failures.
     run, cmd = job
     run.start = time.monotonic()
-    with subprocess.Popen([*cmd, "--progress"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          errors="replace") as proc:
+    with subprocess.Popen([*cmd, "--progress"], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, errors="replace") as proc:
         for line in proc.stdout:
             word = line.split()
             if len(word) == 3 and word[0] == "progress":

@@ -155,6 +155,10 @@ class JobsTest(unittest.TestCase):
         (parts / "2" / "summary.csv").write_text("run,attempts\n2,999999\n")
         # A marker of another file's run is not trusted either.
         (parts / "2" / "done").write_text("run 2: seed=3\nfile fnv1a64 0000000000000000\n")
+        # What is left to do, as jobs for elsewhere: run 2 alone.
+        left = self.waf_ok("scenarios", file, f"--out={out}", "--resume", "--emit-jobs")
+        self.assertEqual(left.stdout, f"{Path(RUNNER).resolve()} {file.resolve()} "
+                                      f"--out={out.resolve()} --run=2\n")
         log.write_text("")
         resumed = self.waf_ok("scenarios", file, f"--out={out}", "--resume",
                               runner=self.logging_runner(log))
