@@ -2,6 +2,7 @@
 # (ctx.args, ctx.top, ctx.build_dir, ctx.jobs, ctx.run, ctx.log, ctx.fail, ctx.parser).
 # A verb configures and builds first when it needs to; helpers start with "_".
 import concurrent.futures
+import contextlib
 import json
 import os
 import shlex
@@ -32,6 +33,7 @@ PACKAGES = [
     "zlib1g-dev",          # libbpf links it
     "linux-libc-dev",      # the kernel's UAPI headers (linux/bpf.h) for programs/*.bpf.c
     "pkg-config",          # CMake finds libbpf and libelf through it
+    "parallel",            # GNU parallel: runs the jobs of ./waf scenarios --emit-jobs
 ]
 
 # Debian's own Python: only it imports the python3-* packages above; the python3 on PATH
@@ -166,26 +168,124 @@ def scenarios(ctx):
     p.add_argument("--max-wall", metavar="DURATION",
                    help="stop any run that takes longer than this wall-clock time "
                         "(e.g. 10min; default: each scenario's max_wall, else none)")
+    _selection_options(p)
+    p.add_argument("--resume", action="store_true",
+                   help="skip the runs whose complete part (DIR/<name>/.runs/K/) is there "
+                        "from an interrupted sweep of the same file; run the rest, merge")
+    p.add_argument("--emit-jobs", action="store_true",
+                   help="print one shell command per run (for GNU parallel or a Slurm "
+                        "array) and run nothing; merge their parts with ./waf merge")
     opts = p.parse_args(ctx.args)
     if opts.jobs < 1:
         p.error("--jobs must be at least 1")
-    files = _scenario_files(ctx, opts.scenarios)
-    runner = _scenario_runner(ctx)
-    runs = _scenario_check(ctx, runner, files, opts.jobs)
+    out = opts.out.resolve()
     extra = [f"--max-wall={opts.max_wall}"] if opts.max_wall else []
-    merged, failed = _scenario_run_all(runner, runs, opts.out.resolve(), opts.jobs, extra)
+    # The job list goes to standard output: the build's and the checks' lines go to
+    # standard error, so that `./waf scenarios --emit-jobs > jobs` holds only commands.
+    with _stdout_to_stderr() if opts.emit_jobs else contextlib.nullcontext():
+        files = _scenario_files(ctx, opts.scenarios)
+        runner = _scenario_runner(ctx)
+        runs = _scenario_select(ctx, _scenario_check(ctx, runner, files, opts.jobs), opts)
+        complete = _scenario_complete(runs, out) if opts.resume else []
+        if complete:
+            ctx.log(f"resuming: {len(complete)} of {len(runs)} runs have a complete part "
+                    "and are not run again: " + ", ".join(f"{r.name}#{r.index}"
+                                                        for r in complete))
+        todo = [r for r in runs if r not in complete]
+        jobs = _scenario_jobs(runner, todo, out, extra)
+    if opts.emit_jobs:
+        for _, cmd in jobs:
+            print(shlex.join(map(str, cmd)))
+        return
+    merged, failed = _scenario_run_all(runner, jobs, out, opts.jobs, complete)
 
     results = _results_module(ctx)
     for file, name in merged:
         summary = opts.out / name / "summary.csv"
         description = _scenario_description(file)
         print(f"\n{name} ({_shown(summary)})" + (f"\n{textwrap.fill(description, 100)}"
-                                                 if description else ""))
+                                                 if description else "")
+              + _selection_said(opts.out / name))
         print(results.format_table(results.read_summary(summary)))
     if merged:
         print(f"\n{results.LEGEND}")
     if failed:
         ctx.fail("failed:" + "".join(f"\n  {what}" for what in failed))
+
+
+def merge(ctx):
+    """Combine the parts of runs run elsewhere (./waf scenarios --emit-jobs) into results."""
+    p = ctx.parser("Checks each file, then merges the complete parts under "
+                   "DIR/<name>/.runs/ into DIR/<name>/ (summary.csv, timeseries.csv, "
+                   "migrations.dot) and prints the table. Every run chosen (all, unless "
+                   "--only or --run) must have a complete part of the same file.")
+    p.add_argument("scenarios", nargs="+", metavar="FILE_OR_NAME",
+                   help="a scenario file, or NAME for scenarios/NAME.json")
+    p.add_argument("--out", type=Path, default=ctx.top / "results", metavar="DIR",
+                   help="results directory (default: results/)")
+    _selection_options(p)
+    opts = p.parse_args(ctx.args)
+    files = _scenario_files(ctx, opts.scenarios)
+    runner = _scenario_runner(ctx)
+    runs = _scenario_select(ctx, _scenario_check(ctx, runner, files, ctx.jobs), opts)
+    out = opts.out.resolve()
+    complete = set(_scenario_complete(runs, out))
+    missing = [r for r in runs if r not in complete]
+    if missing:
+        folders = " ".join(sorted({str(_shown(out / r.name / ".runs")) for r in missing}))
+        files = " ".join(dict.fromkeys(str(r.file) for r in missing))
+        ctx.fail(f"nothing merged: {len(missing)} run(s) have no complete part in {folders}:"
+                 + "".join(f"\n  {r.title()}" for r in missing)
+                 + f"\nrun them (./waf scenarios --resume {files}), or merge the others "
+                 "with --only or --run")
+    results = _results_module(ctx)
+    failed = []
+    for name in dict.fromkeys(r.name for r in runs):
+        ran = [r for r in runs if r.name == name]
+        if _scenario_merge(runner, ran, out, lambda what, status, tail: failed.append(
+                f"{what}: exit status {status}" + "".join(f"\n    | {t}" for t in tail))):
+            summary = opts.out / name / "summary.csv"
+            print(f"\n{name} ({_shown(summary)})" + _selection_said(opts.out / name))
+            print(results.format_table(results.read_summary(summary)))
+    if failed:
+        ctx.fail("failed:" + "".join(f"\n  {what}" for what in failed))
+
+
+def table(ctx):
+    """Print the table of existing results again (NAME in results/, or a folder)."""
+    p = ctx.parser("Reads DIR/<name>/summary.csv (or FOLDER/summary.csv) and prints the "
+                   "table ./waf scenarios printed; runs nothing.")
+    p.add_argument("results", nargs="+", metavar="NAME_OR_DIR",
+                   help="a scenario name (its results in DIR/), or a results folder")
+    p.add_argument("--out", type=Path, default=ctx.top / "results", metavar="DIR",
+                   help="results directory for names (default: results/)")
+    opts = p.parse_args(ctx.args)
+    results = _results_module(ctx)
+    for i, arg in enumerate(opts.results):
+        folder = _results_folder(ctx, arg, opts.out)
+        print(("\n" if i else "") + f"{folder.name} ({_shown(folder / 'summary.csv')})"
+              + _selection_said(folder))
+        print(results.format_table(results.read_summary(folder / "summary.csv")))
+    print(f"\n{results.LEGEND}")
+
+
+def compare(ctx):
+    """Print two result sets side by side: per strategy and metric, A, B and B-A."""
+    p = ctx.parser("Reads the summary.csv of two result sets (e.g. before and after a "
+                   "change) and prints, per strategy/policy line of the table and per "
+                   "metric, the mean over the runs of A, of B, and B-A. A line in only one "
+                   "set shows '-' for the other.")
+    p.add_argument("a", metavar="A", help="a scenario name (its results in DIR/), or a folder")
+    p.add_argument("b", metavar="B", help="the same, compared with A")
+    p.add_argument("--out", type=Path, default=ctx.top / "results", metavar="DIR",
+                   help="results directory for names (default: results/)")
+    opts = p.parse_args(ctx.args)
+    results = _results_module(ctx)
+    a, b = (_results_folder(ctx, arg, opts.out) for arg in (opts.a, opts.b))
+    print(f"A: {_shown(a / 'summary.csv')}{_selection_said(a)}\n"
+          f"B: {_shown(b / 'summary.csv')}{_selection_said(b)}")
+    print(results.format_compare(results.read_summary(a / "summary.csv"),
+                                 results.read_summary(b / "summary.csv")))
 
 
 def validate(ctx):
@@ -228,7 +328,7 @@ def validate(ctx):
     runs = _scenario_check(ctx, runner, files, opts.jobs)
     out = opts.out.resolve()
     began = time.monotonic()
-    merged, failed = _scenario_run_all(runner, runs, out, opts.jobs)
+    merged, failed = _scenario_run_all(runner, _scenario_jobs(runner, runs, out), out, opts.jobs)
     if failed:
         ctx.fail("simulator runs failed:" + "".join(f"\n  {what}" for what in failed))
     ctx.log(f"simulator: {_elapsed(time.monotonic() - began)}; now the kernel, one run at a time")
@@ -381,14 +481,27 @@ def _ensure_built(ctx, extra=()):
 class _Run:
     """One run of a scenario file, as `scenario-runner --list` names it."""
 
-    def __init__(self, file, name, index, params):
+    def __init__(self, file, name, index, params, total):
         self.file, self.name, self.index, self.params = file, name, index, params
+        self.total = total  # the runs of its file's sweep
         self.fraction = 0.0
         self.start = self.seconds = self.status = None
         self.tail = deque(maxlen=20)  # the last lines of its output, for failures
 
     def title(self):
         return f"{self.name} run {self.index}" + (f" ({self.params})" if self.params else "")
+
+    def values(self):
+        """{key: value} of its swept parameters. A value may hold a comma (a list): a piece
+        without '=' belongs to the value before it."""
+        found, key = {}, None
+        for piece in self.params.split(",") if self.params else []:
+            k, eq, v = piece.partition("=")
+            if eq and k:
+                key, found[k] = k, v
+            elif key:
+                found[key] += "," + piece
+        return found
 
 
 def _shown(path):
@@ -452,7 +565,7 @@ def _scenario_check(ctx, runner, files, jobs):
         if name in names:
             errors.append(f"{file}: /name: \"{name}\" is also the name of {names[name]}")
         names[name] = file
-        runs += [_Run(file, name, int(k), params) for k, _, params in lines]
+        runs += [_Run(file, name, int(k), params, len(lines)) for k, _, params in lines]
     if errors:
         for error in errors:
             print(error, file=sys.stderr)
@@ -461,12 +574,21 @@ def _scenario_check(ctx, runner, files, jobs):
     return runs
 
 
-def _scenario_run(runner, run, out, extra=()):
+def _scenario_jobs(runner, runs, out, extra=()):
+    """[(run, command)]: one self-contained command per run (absolute paths, so that it runs
+    from any directory of any host where the project is built at the same place). What
+    --emit-jobs prints, and what the local runs run."""
+    runner = Path(runner).resolve()
+    return [(run, [runner, Path(run.file).resolve(), f"--out={Path(out).resolve()}",
+                   f"--run={run.index}", *extra]) for run in runs]
+
+
+def _scenario_run(job):
     # Output goes to a pipe: progress lines update the run, the others are kept for failures.
+    run, cmd = job
     run.start = time.monotonic()
-    cmd = [runner, run.file, f"--out={out}", f"--run={run.index}", "--progress", *extra]
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          errors="replace") as proc:
+    with subprocess.Popen([*cmd, "--progress"], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, errors="replace") as proc:
         for line in proc.stdout:
             word = line.split()
             if len(word) == 3 and word[0] == "progress":
@@ -481,11 +603,13 @@ def _scenario_run(runner, run, out, extra=()):
     return run
 
 
-def _scenario_run_all(runner, runs, out, jobs, extra=()):
-    """Runs every run; merges a file's results once its runs all passed.
+def _scenario_run_all(runner, jobs_list, out, jobs, complete=()):
+    """Runs the jobs of _scenario_jobs; merges a file's results once its runs all passed,
+    with the runs of `complete` (parts already there, not run again).
     Returns the merged [(file, name)] and what failed."""
     tty = sys.stdout.isatty()
     began = time.monotonic()
+    runs = [run for run, _ in jobs_list]
     left = Counter(run.file for run in runs)
     merged, failed, finished = [], [], 0
 
@@ -500,9 +624,22 @@ def _scenario_run_all(runner, runs, out, jobs, extra=()):
         failed.append(f"{what}: {cause}")
         say(f"FAILED {count}{what}: {cause}" + "".join(f"\n    | {line}" for line in tail))
 
+    def merge_file(run):
+        ran = [r for r in runs if r.file == run.file]
+        broken = sum(1 for r in ran if r.status)
+        if broken:
+            say(f"{run.name}: not merged: {broken} of its {len(ran)} runs failed")
+        elif _scenario_merge(runner, ran + [r for r in complete if r.file == run.file],
+                             out, fail):
+            say(f"{run.name}: results in {_shown(out / run.name)}")
+            merged.append((run.file, run.name))
+
+    # Files whose runs were all complete already only need their merge.
+    for file in dict.fromkeys(r.file for r in complete if r.file not in left):
+        merge_file(next(r for r in complete if r.file == file))
     pool = concurrent.futures.ThreadPoolExecutor(jobs)
     try:
-        pending = {pool.submit(_scenario_run, runner, run, out, extra) for run in runs}
+        pending = {pool.submit(_scenario_run, job) for job in jobs_list}
         while pending:
             done, pending = concurrent.futures.wait(
                 pending, timeout=0.5 if tty else None,
@@ -515,15 +652,8 @@ def _scenario_run_all(runner, runs, out, jobs, extra=()):
                 elif not tty:
                     say(f"{count} {run.title()} done in {_elapsed(run.seconds)}")
                 left[run.file] -= 1
-                if left[run.file]:
-                    continue
-                ran = [r for r in runs if r.file == run.file]
-                broken = sum(1 for r in ran if r.status)
-                if broken:
-                    say(f"{run.name}: not merged: {broken} of its {len(ran)} runs failed")
-                elif _scenario_merge(runner, run, out, fail):
-                    say(f"{run.name}: results in {_shown(out / run.name)}")
-                    merged.append((run.file, run.name))
+                if not left[run.file]:
+                    merge_file(run)
             if tty and pending:
                 busy = sorted((r for r in runs if r.start and r.status is None),
                               key=lambda r: r.start)
@@ -541,12 +671,134 @@ def _scenario_run_all(runner, runs, out, jobs, extra=()):
     return merged, failed
 
 
-def _scenario_merge(runner, run, out, fail):
-    cmd = [runner, run.file, f"--out={out}", "--merge"]
+def _scenario_merge(runner, runs, out, fail):
+    # runs: those of one file to merge; fewer than its sweep makes a set of only those,
+    # which says so (selection.txt).
+    run = runs[0]
+    chosen = sorted(r.index for r in runs)
+    some = [f"--run={','.join(map(str, chosen))}"] if len(chosen) < run.total else []
+    cmd = [runner, run.file, f"--out={out}", "--merge", *some]
     done = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
     if done.returncode:
         fail(f"merging {run.name}", done.returncode, (done.stdout + done.stderr).splitlines()[-20:])
     return done.returncode == 0
+
+
+def _selection_options(p):
+    p.add_argument("--only", action="append", default=[], metavar="KEY=VALUE,...",
+                   help="only the runs with these swept values, as --list names them (e.g. "
+                        "strategy=migrate,seed=2; a key given twice takes either value; "
+                        "repeated --only adds runs); the results hold only those and say so")
+    p.add_argument("--run", action="append", default=[], metavar="K[,K...]",
+                   help="only run K (the run numbers of scenario-runner --list)")
+
+
+def _scenario_select(ctx, runs, opts):
+    """The runs chosen by --only and --run (all without them). An unknown key, value or
+    run number fails, naming the choices."""
+    if not opts.only and not opts.run:
+        return runs
+    files = list(dict.fromkeys(r.file for r in runs))
+    chosen = set()
+    for spec in opts.only:
+        wanted = {}
+        for pair in spec.split(","):
+            key, eq, value = pair.partition("=")
+            if not eq or not key or not value:
+                ctx.fail(f"--only {spec}: expected KEY=VALUE pairs separated by commas, such "
+                         f"as strategy=migrate,seed=2; got '{pair}'", 2)
+            wanted.setdefault(key, set()).add(value)
+        for file in files:
+            mine = [r for r in runs if r.file == file]
+            values = {}  # key: its values, in sweep order
+            for r in mine:
+                for key, value in r.values().items():
+                    values.setdefault(key, {}).setdefault(value, None)
+            for key, want in wanted.items():
+                if key not in values:
+                    ctx.fail(f"--only {spec}: {file} sweeps no '{key}'; its parameters: "
+                             + (", ".join(values) or "none (one run)"), 2)
+                for value in sorted(want - set(values[key])):
+                    ctx.fail(f"--only {spec}: {file}: {key} has no value '{value}'; its "
+                             f"values: {', '.join(values[key])}", 2)
+            chosen |= {r for r in mine
+                       if all(r.values()[key] in want for key, want in wanted.items())}
+    for spec in opts.run:
+        for k in spec.split(","):
+            if not k.isdigit():
+                ctx.fail(f"--run {spec}: expected run numbers such as 3 or 1,3; got '{k}'", 2)
+            for file in files:
+                mine = [r for r in runs if r.file == file]
+                if int(k) >= len(mine):
+                    ctx.fail(f"--run {spec}: {file} has no run {k} (runs 0-{len(mine) - 1})", 2)
+                chosen.add(mine[int(k)])
+    selected = [r for r in runs if r in chosen]
+    if not selected:
+        ctx.fail(f"no run matches {' '.join(['--only ' + s for s in opts.only])}", 2)
+    ctx.log(f"chosen: {len(selected)} of {len(runs)} runs: "
+            + ", ".join(f"{r.name}#{r.index}" for r in selected))
+    return selected
+
+
+def _fnv1a64(data):
+    # The digest the runner keeps in each part's marker (scenario-runner.cc, FileDigest).
+    h = 14695981039346656037
+    for byte in data:
+        h = ((h ^ byte) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return f"{h:016x}"
+
+
+def _scenario_complete(runs, out):
+    """The runs whose part is complete: its marker (`done`, written last, atomically) is
+    there and names the same run of the same file's content. Anything else, a part cut
+    short by a kill among them, does not count."""
+    digests = {}
+    complete = []
+    for run in runs:
+        if run.file not in digests:
+            digests[run.file] = _fnv1a64(Path(run.file).read_bytes())
+        label = f"run {run.index}" + (f": {run.params}" if run.params else "")
+        marker = Path(out) / run.name / ".runs" / str(run.index) / "done"
+        try:
+            if marker.read_text() == f"{label}\nfile fnv1a64 {digests[run.file]}\n":
+                complete.append(run)
+        except (OSError, UnicodeDecodeError):
+            pass
+    return complete
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr():
+    # At the descriptor level, so that the programs started meanwhile (the build) follow.
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _selection_said(folder):
+    # A set of some runs of its sweep says so (selection.txt, written by the merge).
+    note = Path(folder) / "selection.txt"
+    if not note.is_file():
+        return ""
+    first, *rest = note.read_text().splitlines()
+    return f"\n{first} " + ", ".join(line.replace("\t", " (", 1) + ")" if "\t" in line
+                                     else line for line in rest)
+
+
+def _results_folder(ctx, arg, out):
+    folder = Path(arg) if Path(arg).is_dir() else Path(out) / arg
+    if not (folder / "summary.csv").is_file():
+        names = sorted(d.name for d in Path(out).glob("*") if (d / "summary.csv").is_file())
+        ctx.fail(f"'{arg}': no {_shown(folder / 'summary.csv')}; give a folder with a "
+                 f"summary.csv or a name with results in {_shown(out)}: "
+                 f"{' '.join(names) or 'none yet (run ./waf scenarios first)'}", 2)
+    return folder
 
 
 def _elapsed(seconds):

@@ -4,7 +4,7 @@
 
 // Runs a scenario file: every run of its sweep (or one), then writes the result files.
 //
-//   scenario-runner FILE [--out=DIR] [--run=K] [--merge] [--list] [--progress]
+//   scenario-runner FILE [--out=DIR] [--run=K[,K...]] [--merge] [--list] [--progress]
 //                        [--max-wall=DURATION]
 //
 // Exit status: 0 done; 2 invalid scenario; 3 a run broke conservation; 4 a run went over
@@ -18,10 +18,13 @@
 #include "ns3/scenario-loader.h"
 #include "ns3/topology-builder.h"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -37,11 +40,13 @@ namespace
 int
 Usage(std::ostream& os, int status)
 {
-    os << "usage: scenario-runner FILE [--out=DIR] [--run=K] [--merge] [--list] [--progress]\n"
-          "                       [--max-wall=DURATION]\n"
+    os << "usage: scenario-runner FILE [--out=DIR] [--run=K[,K...]] [--merge] [--list]\n"
+          "                       [--progress] [--max-wall=DURATION]\n"
           "  --out=DIR    results directory (default: results)\n"
-          "  --run=K      run only run K, writing its part under DIR/<name>/.runs/K/\n"
-          "  --merge      combine the parts into the result files\n"
+          "  --run=K      run only run K (or the runs listed), writing each part under\n"
+          "               DIR/<name>/.runs/K/\n"
+          "  --merge      combine the parts into the result files (with --run, only the\n"
+          "               parts of the runs listed, and the set says so in selection.txt)\n"
           "  --list       check the file and print its runs\n"
           "  --progress   print 'progress K FRACTION' lines on standard error (without it,\n"
           "               runs longer than 10 s of wall time report their simulated time)\n"
@@ -85,6 +90,23 @@ Params(const ScenarioRun& run)
     return s;
 }
 
+/// A digest of the scenario file's bytes (FNV-1a, 64 bits), kept in each part's marker
+/// so that a resumed sweep does not take a part of an edited file for its own.
+std::string
+FileDigest(const std::string& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    uint64_t h = 14695981039346656037ULL;
+    char c;
+    while (in.get(c))
+    {
+        h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    }
+    char hex[17];
+    std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(h));
+    return hex;
+}
+
 } // namespace
 
 int
@@ -92,7 +114,7 @@ main(int argc, char* argv[])
 {
     std::string file;
     std::string out = "results";
-    long only = -1;
+    std::set<long> only; // empty: every run
     bool merge = false;
     bool list = false;
     bool progress = false;
@@ -110,14 +132,21 @@ main(int argc, char* argv[])
         }
         else if (a.rfind("--run=", 0) == 0)
         {
-            try
+            std::string list = a.substr(6);
+            for (size_t at = 0; at <= list.size();)
             {
-                only = std::stol(a.substr(6));
-            }
-            catch (const std::exception&)
-            {
-                std::cerr << "scenario-runner: --run expects a run number, got " << a << "\n";
-                return 1;
+                size_t comma = std::min(list.find(',', at), list.size());
+                std::string k = list.substr(at, comma - at);
+                if (k.empty() || k.find_first_not_of("0123456789") != std::string::npos ||
+                    k.size() > 9)
+                {
+                    std::cerr << "scenario-runner: --run expects run numbers such as 3 or "
+                                 "1,3, got "
+                              << a << "\n";
+                    return 1;
+                }
+                only.insert(std::stol(k));
+                at = comma + 1;
             }
         }
         else if (a == "--merge")
@@ -204,29 +233,48 @@ main(int argc, char* argv[])
             }
             return 0;
         }
-        if (merge)
+        if (!only.empty() && *only.rbegin() >= static_cast<long>(runs.size()))
         {
-            ResultFiles::Merge(dir, static_cast<uint32_t>(runs.size()), first.output.connections);
-            return 0;
-        }
-        if (only >= static_cast<long>(runs.size()))
-        {
-            std::cerr << file << ": there is no run " << only << " (runs 0-" << runs.size() - 1
-                      << ")\n";
+            std::cerr << file << ": there is no run " << *only.rbegin() << " (runs 0-"
+                      << runs.size() - 1 << ")\n";
             return 1;
         }
-        if (only < 0)
+        if (merge)
+        {
+            std::vector<uint32_t> chosen;
+            std::string note;
+            for (const auto& r : runs)
+            {
+                if (only.empty() || only.count(r.index))
+                {
+                    chosen.push_back(r.index);
+                    note += "\n" + std::to_string(r.index) + "\t" + Params(r);
+                }
+            }
+            // A set of some runs says so, with the runs it holds, as --list names them.
+            note = chosen.size() == runs.size()
+                       ? ""
+                       : "only " + std::to_string(chosen.size()) + " of the " +
+                             std::to_string(runs.size()) + " runs of the sweep:" + note;
+            ResultFiles::Merge(dir, chosen, first.output.connections, note);
+            return 0;
+        }
+        const std::string stamp = "file fnv1a64 " + FileDigest(file);
+        if (only.empty())
         {
             std::filesystem::remove_all(std::filesystem::path(dir) / ".runs");
         }
         for (const auto& r : runs)
         {
-            if (only >= 0 && r.index != static_cast<uint32_t>(only))
+            if (!only.empty() && !only.count(r.index))
             {
                 continue;
             }
             std::string part = ResultFiles::PartDir(dir, r.index);
             std::filesystem::create_directories(part);
+            // A marker of an earlier run of K goes first: the part is incomplete from now
+            // until WritePart writes its marker again (the pcap files are written meanwhile).
+            std::filesystem::remove(std::filesystem::path(part) / "done");
             ScenarioRunner::Options options;
             options.pcapDir = part;
             uint32_t k = r.index;
@@ -284,9 +332,9 @@ main(int argc, char* argv[])
             }
             std::string label =
                 "run " + std::to_string(r.index) + (r.params.empty() ? "" : ": " + Params(r));
-            ResultFiles::WritePart(dir, r.index, label, result);
+            ResultFiles::WritePart(dir, r.index, label, result, stamp);
         }
-        if (only < 0)
+        if (only.empty())
         {
             ResultFiles::Merge(dir, static_cast<uint32_t>(runs.size()), first.output.connections);
         }

@@ -118,3 +118,53 @@ def format_table(summary_rows):
     span = sum(w + 2 for w in widths[rst[0]:rst[-1] + 1]) - 2
     group = " " * start + " RSTs by cause ".center(span, "-")
     return "\n".join([group, *(render(cells) for cells in [headers, *lines])])
+
+
+def mean(values):
+    """The mean of the values that are numbers, nan if none is."""
+    values = [v for v in map(number, values) if not math.isnan(v)]
+    return sum(values) / len(values) if values else math.nan
+
+
+def format_difference(a, b, decimals):
+    """B-A of two means, signed; '-' when a side has no value. Counts get one decimal only
+    when the difference is not whole."""
+    if math.isnan(a) or math.isnan(b):
+        return "-"
+    d = b - a
+    if decimals is None:
+        decimals = 0 if float(d).is_integer() else 1
+    text = f"{d:+.{decimals}f}"
+    return "0" if float(text) == 0 else text
+
+
+def format_compare(rows_a, rows_b):
+    """Two sets side by side, without a trailing newline: per line of the table (a strategy,
+    policy and swept values, matched by label) and metric, the mean of A, of B and B-A.
+    A line in only one set shows '-' for the other."""
+    groups = {}  # label: [runs of A, runs of B]
+    for side, rows in enumerate((rows_a, rows_b)):
+        swept = swept_columns(rows)
+        for key, runs in group_runs(rows):
+            groups.setdefault(group_label(key, swept), [[], []])[side] = runs
+    metrics = [("runs", None, None), *((c, c, d) for c, _, d in COLUMNS)]
+    lines = []
+    for label, (a, b) in groups.items():
+        for i, (name, column, decimals) in enumerate(metrics):
+            # The cells as the table shows them; the difference of their means.
+            if column is None:  # the number of runs of each side
+                va, vb = ([len(runs)] if runs else [] for runs in (a, b))
+            else:
+                va, vb = ([r.get(column) for r in runs] for runs in (a, b))
+            ma, mb = mean(va), mean(vb)
+            cells = [format_cell(va, decimals), format_cell(vb, decimals)]
+            lines.append([label if i == 0 else "", name, *cells,
+                          format_difference(ma, mb, decimals)])
+    headers = ["line", "metric", "A", "B", "B-A"]
+    widths = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(headers)]
+
+    def render(cells):
+        return "  ".join(c.ljust(w) if i < 2 else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    return "\n".join(render(cells) for cells in [headers, *lines])

@@ -123,5 +123,56 @@ class TableTest(unittest.TestCase):
         self.assertEqual(results.format_table(read), results.format_table(self.rows))
 
 
+class CompareTest(unittest.TestCase):
+    # A: close over two seeds; B: close over one, and migrate/hash only in B.
+    a = [row(0, "close", attempts=100, completed=90, reset=10, rst_final_ack=10,
+             restart_duration_s="0.100", connect_p99_ms="20.0"),
+         row(1, "close", seed=2, attempts=101, completed=90, reset=11, rst_final_ack=11,
+             restart_duration_s="0.200", connect_p99_ms="21.0")]
+    b = [row(0, "close", attempts=100, completed=100, restart_duration_s="0.050",
+             connect_p99_ms="20.0"),
+         row(1, "migrate", "hash", attempts=100, completed=100, migrate_success=12,
+             restart_duration_s="0.000", connect_p99_ms="20.0")]
+
+    def lines(self):
+        """{(line, metric): (A, B, B-A)}; the line's label is on its first metric only."""
+        found, label = {}, None
+        text = results.format_compare(self.a, self.b).splitlines()
+        self.assertEqual(text[0].split(), ["line", "metric", "A", "B", "B-A"])
+        for line in text[1:]:
+            cells = line.split()
+            if len(cells) == 5:
+                label = cells.pop(0)
+            found[(label, cells[0])] = tuple(cells[1:])
+        return found
+
+    def test_means_and_differences(self):
+        found = self.lines()
+        self.assertEqual(found[("close", "runs")], ("2", "1", "-1"))
+        self.assertEqual(found[("close", "attempts")], ("100.5", "100", "-0.5"))
+        self.assertEqual(found[("close", "completed")], ("90", "100", "+10"))
+        self.assertEqual(found[("close", "reset")], ("10.5", "0", "-10.5"))
+        self.assertEqual(found[("close", "rst_final_ack")], ("10.5", "0", "-10.5"))
+        self.assertEqual(found[("close", "rst_accept_queue")], ("0", "0", "0"))
+        self.assertEqual(found[("close", "restart_duration_s")], ("0.15", "0.05", "-0.10"))
+        self.assertEqual(found[("close", "connect_p99_ms")], ("20.5", "20.0", "-0.5"))
+
+    def test_a_line_in_one_set_only(self):
+        found = self.lines()
+        self.assertEqual(found[("migrate/hash", "runs")], ("-", "1", "-"))
+        self.assertEqual(found[("migrate/hash", "migrate_success")], ("-", "12", "-"))
+        metrics = 1 + len(results.COLUMNS)
+        self.assertEqual(len(found), 2 * metrics)
+
+    def test_swept_values_tell_lines_apart(self):
+        a = [{"run": "0", "clients.rate": "100", **row(0, "close", attempts=10)}]
+        b = [{"run": "0", "clients.rate": "100", **row(0, "close", attempts=12)},
+             {"run": "1", "clients.rate": "200", **row(1, "close", attempts=20)}]
+        text = results.format_compare(a, b)
+        self.assertIn("rate=100 close  runs", text)
+        self.assertRegex(text, r"\n\s+attempts\s+10\s+12\s+\+2\n")
+        self.assertIn("rate=200 close  runs", text)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -4,6 +4,7 @@
 
 #include "result-files.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -82,7 +83,8 @@ void
 ResultFiles::WritePart(const std::string& dir,
                        uint32_t run,
                        const std::string& label,
-                       const RunResult& r)
+                       const RunResult& r,
+                       const std::string& stamp)
 {
     fs::path part = PartDir(dir, run);
     fs::create_directories(part);
@@ -107,11 +109,44 @@ ResultFiles::WritePart(const std::string& dir,
     }
     dot << "  }\n";
     WriteAtomically((part / "migrations.dot").string(), dot.str());
-    WriteAtomically((part / "done").string(), "");
+    WriteAtomically((part / "done").string(), label + "\n" + stamp + (stamp.empty() ? "" : "\n"));
+}
+
+std::vector<uint32_t>
+ResultFiles::CompleteParts(const std::string& dir)
+{
+    std::vector<uint32_t> found;
+    fs::path runs = fs::path(dir) / ".runs";
+    std::error_code ec;
+    for (const auto& f : fs::directory_iterator(runs, ec))
+    {
+        const std::string name = f.path().filename().string();
+        if (!name.empty() && name.find_first_not_of("0123456789") == std::string::npos &&
+            name.size() < 10 && fs::exists(f.path() / "done"))
+        {
+            found.push_back(static_cast<uint32_t>(std::stoul(name)));
+        }
+    }
+    std::sort(found.begin(), found.end());
+    return found;
 }
 
 void
 ResultFiles::Merge(const std::string& dir, uint32_t runs, bool connections)
+{
+    std::vector<uint32_t> all(runs);
+    for (uint32_t k = 0; k < runs; ++k)
+    {
+        all[k] = k;
+    }
+    Merge(dir, all, connections);
+}
+
+void
+ResultFiles::Merge(const std::string& dir,
+                   const std::vector<uint32_t>& runs,
+                   bool connections,
+                   const std::string& note)
 {
     fs::path base(dir);
     std::string summary;
@@ -119,17 +154,29 @@ ResultFiles::Merge(const std::string& dir, uint32_t runs, bool connections)
     std::string conns = ScenarioRunner::ConnectionsHeader() + "\n";
     std::string dot = "digraph migrations {\n  node [shape=box];\n";
     std::vector<fs::path> pcaps;
-    for (uint32_t k = 0; k < runs; ++k)
+    for (uint32_t k : runs)
     {
         fs::path part = PartDir(dir, k);
         if (!fs::exists(part / "done"))
         {
+            // Say what could be merged instead: the runs of a partial sweep.
+            std::string have;
+            for (uint32_t c : CompleteParts(dir))
+            {
+                have += (have.empty() ? "" : ",") + std::to_string(c);
+            }
+            std::string hint = " (no run has)";
+            if (!have.empty())
+            {
+                hint = " (runs with results: " + have +
+                       "; merge only those with --merge --run=" + have + ")";
+            }
             throw std::runtime_error("run " + std::to_string(k) + " has no results in " +
-                                     part.string());
+                                     part.string() + hint);
         }
         std::string s = ReadAll(part / "summary.csv");
         auto nl = s.find('\n');
-        if (k == 0)
+        if (summary.empty())
         {
             summary = s.substr(0, nl + 1);
         }
@@ -158,6 +205,10 @@ ResultFiles::Merge(const std::string& dir, uint32_t runs, bool connections)
     if (connections)
     {
         WriteAtomically((fresh / "connections.csv").string(), conns);
+    }
+    if (!note.empty())
+    {
+        WriteAtomically((fresh / "selection.txt").string(), note + "\n");
     }
     if (!pcaps.empty())
     {
