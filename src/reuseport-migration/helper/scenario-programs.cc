@@ -136,10 +136,16 @@ class ObjectChecker
         });
         if (def == maps.end())
         {
-            std::string names;
+            std::vector<std::string> sorted;
             for (const auto& d : maps)
             {
-                names += (names.empty() ? "" : ", ") + d.name;
+                sorted.push_back(d.name);
+            }
+            std::sort(sorted.begin(), sorted.end());
+            std::string names;
+            for (const auto& n : sorted)
+            {
+                names += (names.empty() ? "" : ", ") + n;
             }
             Fail(fill.path + "/map",
                  "expected a map of " + object + " (" + (names.empty() ? "it has none" : names) +

@@ -269,6 +269,32 @@ TEST_F(BpfTwinTest, DrainCountCountsTheSynsOfEachListener)
     EXPECT_GT(expected[1], 0u);
 }
 
+// The kernel's rule: a listener leaves the sockarray when it stops listening, and listening
+// again does not put it back; migrate-to-new then refuses the migrations of its slot until a
+// map-update stores it again.
+TEST_F(BpfTwinTest, AListenerThatStopsListeningLeavesTheSockarray)
+{
+    MapFillSpec fresh = From("new_listeners", "generation=2");
+    Ptr<BpfReuseportProgram> p = Object("migrate-to-new", {fresh, Entries("new_count", {{0, 2}})});
+    auto check = [&](bool slot0Empty) {
+        for (uint32_t i = 0; i < 100; ++i)
+        {
+            uint32_t hash = i * 2654435761u;
+            Decision want = hash % 2 == 1 ? Select(g2[1])
+                            : slot0Empty  ? Decision{ProgramVerdict::DROP, -1}
+                                          : Select(g2[0]);
+            ASSERT_EQ(Decide(p, hash, true), want) << "hash " << hash;
+        }
+    };
+    check(false);
+    g2[0]->Shutdown();
+    check(true);
+    ASSERT_EQ(g2[0]->Listen(), 0);
+    check(true);
+    EXPECT_EQ(FillProgramMap(*p, fresh, net->stack->GetListeners()), "");
+    check(false);
+}
+
 } // namespace
 } // namespace test
 } // namespace ns3
