@@ -261,6 +261,14 @@ CheckProgramObjects(Scenario& s)
     ObjectChecker checker(s.file);
     for (auto& e : s.events)
     {
+        if (e.policyObject)
+        {
+            const auto& maps = checker.Load(*e.policyObject);
+            for (const auto& fill : e.policyObject->maps)
+            {
+                checker.CheckFill(fill, maps, e.policyObject->object, false);
+            }
+        }
         if (!e.object)
         {
             continue;
@@ -358,11 +366,10 @@ DeleteProgramMapKeys(BpfReuseportProgram& program, const MapFillSpec& change)
 }
 
 std::string
-AttachProgramObject(const ProgramObjectSpec& spec,
-                    const std::string& file,
-                    Ptr<NginxMaster> master,
-                    const std::vector<Ptr<ReuseportListener>>& listeners,
-                    Ptr<BpfReuseportProgram>& attached)
+LoadProgramObject(const ProgramObjectSpec& spec,
+                  const std::string& file,
+                  const std::vector<Ptr<ReuseportListener>>& listeners,
+                  Ptr<BpfReuseportProgram>& loaded)
 {
     std::string path =
         spec.resolved.empty() ? ResolveProgramObject(file, spec.object) : spec.resolved;
@@ -383,7 +390,23 @@ AttachProgramObject(const ProgramObjectSpec& spec,
             return error;
         }
     }
-    std::string error = master->AttachProgram(p);
+    loaded = p;
+    return "";
+}
+
+std::string
+AttachProgramObject(const ProgramObjectSpec& spec,
+                    const std::string& file,
+                    Ptr<NginxMaster> master,
+                    const std::vector<Ptr<ReuseportListener>>& listeners,
+                    Ptr<BpfReuseportProgram>& attached)
+{
+    Ptr<BpfReuseportProgram> p;
+    std::string error = LoadProgramObject(spec, file, listeners, p);
+    if (error.empty())
+    {
+        error = master->AttachProgram(p);
+    }
     if (error.empty())
     {
         attached = p;

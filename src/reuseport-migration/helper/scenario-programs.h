@@ -74,6 +74,20 @@ std::string DeleteProgramMapKeys(BpfReuseportProgram& program, const MapFillSpec
 
 /**
  * \ingroup reuseport-migration
+ * \brief Load an object and fill its maps from the listeners as they are now.
+ * \param spec the program
+ * \param file the scenario file
+ * \param listeners the server's listeners
+ * \param loaded receives the program
+ * \return "" or what failed
+ */
+std::string LoadProgramObject(const ProgramObjectSpec& spec,
+                              const std::string& file,
+                              const std::vector<Ptr<ReuseportListener>>& listeners,
+                              Ptr<BpfReuseportProgram>& loaded);
+
+/**
+ * \ingroup reuseport-migration
  * \brief The attach-program of an object: load it, fill its maps from the listeners as they
  * are now, attach it through the master.
  * \param spec the program

@@ -290,6 +290,25 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
                 ReloadOptions o;
                 o.strategy = e.strategy;
                 o.policy = e.policy;
+                if (e.policyObject)
+                {
+                    // Called by the master once the new sockets listen, so that "from"
+                    // finds them; a failure stops the run like any event's.
+                    o.policyProgram = [e, file, stack]() -> Ptr<ReuseportProgram> {
+                        Ptr<BpfReuseportProgram> p;
+                        std::string error =
+                            LoadProgramObject(*e.policyObject, file, stack->GetListeners(), p);
+                        if (!error.empty())
+                        {
+                            std::ostringstream at;
+                            at << e.at.As(Time::S);
+                            throw ScenarioRunError(file,
+                                                   e.path + "/policy",
+                                                   "cannot apply at " + at.str() + ": " + error);
+                        }
+                        return p;
+                    };
+                }
                 o.workers = e.workers;
                 o.listenChange = e.listenChange;
                 o.upgrade = e.action == "upgrade";

@@ -169,10 +169,11 @@ struct EventSpec
     std::string path;   //!< JSON pointer, for errors found later
 
     // reload, upgrade
-    std::string strategy{"close"};   //!< close, drain-steer, drain-count, migrate, handover
-    std::string policy{"hash"};      //!< hash, last-slot, or a program name
-    std::optional<uint32_t> workers; //!< the new generation's worker count
-    bool listenChange{false};        //!< listen options change (reload)
+    std::string strategy{"close"}; //!< close, drain-steer, drain-count, migrate, handover
+    std::string policy{"hash"};    //!< hash, last-slot, a program name, or an object's file
+    std::optional<ProgramObjectSpec> policyObject; //!< migrate: an eBPF object as the policy
+    std::optional<uint32_t> workers;               //!< the new generation's worker count
+    bool listenChange{false};                      //!< listen options change (reload)
 
     // worker actions
     uint32_t worker{0}; //!< worker index in the current generation

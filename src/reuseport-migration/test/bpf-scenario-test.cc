@@ -87,32 +87,40 @@ Write(const nlohmann::ordered_json& doc, const fs::path& dir)
     return file;
 }
 
-TEST(BpfScenarioTest, MigratedConnectionsSpreadByHashModuloN)
+/// Where the successful migrations of a run went.
+struct Placements
 {
-    auto runs = ScenarioLoader::Expand(g_shipped.string());
-    ASSERT_EQ(runs.size(), 1u);
-    uint64_t ok = 0;
-    uint64_t failed = 0;
-    uint64_t misplaced = 0;
-    std::map<uint32_t, uint64_t> perTarget;
+    uint64_t ok{0};                       //!< successful migrations
+    uint64_t failed{0};                   //!< failed ones
+    uint64_t misplaced{0};                //!< not on new_listeners[hash % 2]
+    std::map<uint32_t, uint64_t> targets; //!< listener id -> migrations to it
+};
+
+/// Run the file's only run, checking each migration against migrate-to-new's definition.
+Placements
+RunAndPlace(const std::string& file)
+{
+    auto runs = ScenarioLoader::Expand(file);
+    EXPECT_EQ(runs.size(), 1u);
+    Placements out;
     // Connected at time 0, once the runner has built the server.
-    Simulator::Schedule(Seconds(0), [&]() {
+    Simulator::Schedule(Seconds(0), [&out]() {
         Config::MatchContainer m = Config::LookupMatches("/NodeList/*/$ns3::ReuseportStack");
         ASSERT_EQ(m.GetN(), 1u);
         Ptr<ReuseportStack> stack = DynamicCast<ReuseportStack>(m.Get(0));
         stack->TraceConnectWithoutContext(
             "Migration",
-            ReuseportStack::MigrationCallback([&, stack](const FourTuple& t,
-                                                         MigrationPoint,
-                                                         Ptr<const ReuseportListener>,
-                                                         Ptr<const ReuseportListener> to,
-                                                         MigrationResult r) {
+            ReuseportStack::MigrationCallback([&out, stack](const FourTuple& t,
+                                                            MigrationPoint,
+                                                            Ptr<const ReuseportListener>,
+                                                            Ptr<const ReuseportListener> to,
+                                                            MigrationResult r) {
                 if (r != MigrationResult::SUCCESS)
                 {
-                    ++failed;
+                    ++out.failed;
                     return;
                 }
-                ++ok;
+                ++out.ok;
                 // new_listeners: generation 2 in worker order; new_count[0] = 2.
                 std::vector<Ptr<ReuseportListener>> fresh;
                 for (const auto& l : stack->GetListeners())
@@ -124,20 +132,57 @@ TEST(BpfScenarioTest, MigratedConnectionsSpreadByHashModuloN)
                 }
                 std::sort(fresh.begin(), fresh.end(), WorkerOrder);
                 ASSERT_EQ(fresh.size(), 2u);
-                misplaced += fresh[stack->GetFlowHash(t) % 2] != to;
-                perTarget[to->GetId()]++;
+                out.misplaced += fresh[stack->GetFlowHash(t) % 2] != to;
+                out.targets[to->GetId()]++;
             }));
     });
     RunResult result = ScenarioRunner::Run(runs[0], ScenarioRunner::Options{});
     EXPECT_TRUE(result.conserved) << result.violation;
-    EXPECT_GT(ok, 20u); // the stalled workers' accept queues
-    EXPECT_EQ(failed, 0u);
-    EXPECT_EQ(misplaced, 0u);
-    ASSERT_EQ(perTarget.size(), 2u); // both new listeners receive some
-    for (const auto& [id, n] : perTarget)
+    return out;
+}
+
+/// Every migration succeeded, on new_listeners[hash % 2], and both new listeners got some.
+void
+ExpectSpread(const Placements& p)
+{
+    EXPECT_GT(p.ok, 20u); // the stalled workers' accept queues
+    EXPECT_EQ(p.failed, 0u);
+    EXPECT_EQ(p.misplaced, 0u);
+    ASSERT_EQ(p.targets.size(), 2u);
+    for (const auto& [id, n] : p.targets)
     {
-        EXPECT_GT(n, ok / 4) << "listener " << id;
+        EXPECT_GT(n, p.ok / 4) << "listener " << id;
     }
+}
+
+TEST(BpfScenarioTest, MigratedConnectionsSpreadByHashModuloN)
+{
+    ExpectSpread(RunAndPlace(g_shipped.string()));
+}
+
+// The same object as the policy of a migrate reload: the old sockets close at the reload,
+// and the maps are filled once the new ones listen.
+TEST(BpfScenarioTest, ObjectAsTheMigratePolicy)
+{
+    nlohmann::ordered_json doc = Shipped();
+    nlohmann::ordered_json events = nlohmann::ordered_json::array();
+    for (auto& ev : doc["events"])
+    {
+        if (ev["action"] == "reload")
+        {
+            ev["strategy"] = "migrate";
+            ev["policy"] = nlohmann::ordered_json::parse(R"({
+              "object": "programs/migrate-to-new.bpf.o",
+              "maps": [ { "map": "new_listeners", "from": "generation=2" },
+                        { "map": "new_count", "entries": [ { "key": 0, "value": 2 } ] } ] })");
+        }
+        if (ev["action"] != "attach-program")
+        {
+            events.push_back(ev);
+        }
+    }
+    doc["events"] = events;
+    ExpectSpread(RunAndPlace(Write(doc, Scratch("policy")).string()));
 }
 
 TEST(BpfScenarioTest, BuiltinTwinGivesIdenticalResultFiles)

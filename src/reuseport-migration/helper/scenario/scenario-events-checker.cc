@@ -194,7 +194,15 @@ Checker::ParseEvent(const Json& doc, const Json& v, const std::string& path) con
     }
     if (auto [x, p] = get("policy"); x)
     {
-        e.policy = Enum(*x, p, WithPrograms({"hash", "last-slot"}));
+        if (x->is_object())
+        {
+            e.policyObject = ParseProgramObject(*x, p);
+            e.policy = e.policyObject->object;
+        }
+        else
+        {
+            e.policy = Enum(*x, p, WithPrograms({"hash", "last-slot"}));
+        }
     }
     if (auto [x, p] = get("workers"); x)
     {
