@@ -430,7 +430,8 @@ NginxMaster::RetireSockets(
         }
         else
         {
-            m_migrationProgram = CreateBuiltinProgram(options.policy);
+            m_migrationProgram = options.policyProgram ? options.policyProgram()
+                                                       : CreateBuiltinProgram(options.policy);
             NS_ABORT_MSG_UNLESS(m_migrationProgram,
                                 "NginxMaster: unknown migration policy " << options.policy);
             if (options.policy == "exclude-labels")

@@ -10,6 +10,7 @@
 #include "ns3/reuseport-program.h"
 #include "ns3/traced-callback.h"
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -29,8 +30,11 @@ class WorkerApplication;
  */
 struct ReloadOptions
 {
-    std::string strategy{"close"};   //!< close, drain-steer, drain-count, migrate, handover
-    std::string policy{"hash"};      //!< migrate: hash, last-slot, or a program name
+    std::string strategy{"close"}; //!< close, drain-steer, drain-count, migrate, handover
+    std::string policy{"hash"};    //!< migrate: hash, last-slot, or a program name
+    /// migrate: makes the program attached as SELECT_OR_MIGRATE instead of the built-in that
+    /// policy names, once the new sockets listen (an eBPF object whose maps hold them)
+    std::function<Ptr<ReuseportProgram>()> policyProgram;
     std::optional<uint32_t> workers; //!< the new generation's worker count (default: same)
     bool listenChange{false};        //!< listen options change: every socket is replaced
     bool upgrade{false};             //!< binary upgrade: a new master

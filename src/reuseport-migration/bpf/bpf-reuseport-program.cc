@@ -68,9 +68,20 @@ BpfReuseportProgram::GetTypeId()
 }
 
 BpfReuseportProgram::BpfReuseportProgram()
-    : m_rng(CreateObject<UniformRandomVariable>()),
-      m_budget(EbpfVm::DEFAULT_BUDGET)
+    : m_budget(EbpfVm::DEFAULT_BUDGET)
 {
+}
+
+Ptr<UniformRandomVariable>
+BpfReuseportProgram::Rng()
+{
+    // Created on first use: a program that draws no random number takes no ns-3 stream, so
+    // the rest of a run draws the same numbers as with a C++ program in its place.
+    if (!m_rng)
+    {
+        m_rng = CreateObject<UniformRandomVariable>();
+    }
+    return m_rng;
 }
 
 BpfReuseportProgram::~BpfReuseportProgram() = default;
@@ -121,7 +132,7 @@ BpfReuseportProgram::GetName() const
 int64_t
 BpfReuseportProgram::AssignStreams(int64_t stream)
 {
-    m_rng->SetStream(stream);
+    Rng()->SetStream(stream);
     return 1;
 }
 
@@ -201,7 +212,7 @@ BpfReuseportProgram::GetTimeNs()
 uint32_t
 BpfReuseportProgram::GetRandom()
 {
-    return m_rng->GetInteger(0, std::numeric_limits<uint32_t>::max());
+    return Rng()->GetInteger(0, std::numeric_limits<uint32_t>::max());
 }
 
 void
@@ -242,6 +253,12 @@ BpfReuseportProgram::UpdateElem(const std::string& map,
     return UserMap(map)->Update(static_cast<const uint8_t*>(key),
                                 static_cast<const uint8_t*>(value),
                                 flags);
+}
+
+int64_t
+BpfReuseportProgram::DeleteElem(const std::string& map, const void* key)
+{
+    return UserMap(map)->Delete(static_cast<const uint8_t*>(key));
 }
 
 bool

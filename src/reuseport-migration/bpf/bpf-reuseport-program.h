@@ -75,6 +75,15 @@ class BpfReuseportProgram : public ReuseportProgram, private EbpfHost
                        uint64_t flags = 0);
 
     /**
+     * \brief bpf_map_delete_elem from user space, for a HASH map.
+     * \param map the map's name
+     * \param key key_size bytes
+     * \return 0 or a negative errno (-ENOENT; -EINVAL for an ARRAY)
+     * \throws BpfLoadError if the object has no such map
+     */
+    int64_t DeleteElem(const std::string& map, const void* key);
+
+    /**
      * \brief bpf_map_lookup_elem from user space.
      * \param map the map's name
      * \param key key_size bytes
@@ -111,10 +120,12 @@ class BpfReuseportProgram : public ReuseportProgram, private EbpfHost
     uint32_t GetRandom() override;
     void Trace(const std::string& text) override;
     BpfMap* UserMap(const std::string& map);
+    /// \return the generator of bpf_get_prandom_u32
+    Ptr<UniformRandomVariable> Rng();
 
     std::unique_ptr<EbpfVm> m_vm;                      //!< the loaded program
     std::vector<Ptr<ReuseportSockArray>> m_sockArrays; //!< by map index (null if not one)
-    Ptr<UniformRandomVariable> m_rng;                  //!< bpf_get_prandom_u32
+    Ptr<UniformRandomVariable> m_rng;                  //!< bpf_get_prandom_u32, or null
     uint64_t m_budget;                                 //!< instructions per run
     ReuseportContext* m_ctx{nullptr};                  //!< during Run()
 };

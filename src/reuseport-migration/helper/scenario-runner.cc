@@ -5,8 +5,10 @@
 #include "scenario-runner.h"
 
 #include "reuseport-helper.h"
+#include "scenario-programs.h"
 #include "topology-builder.h"
 
+#include "ns3/bpf-reuseport-program.h"
 #include "ns3/builtin-programs.h"
 #include "ns3/client-load-generator.h"
 #include "ns3/client-tcp-stack.h"
@@ -246,7 +248,8 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
         p2p->SetReceiveErrorModel(m);
     };
 
-    // The timeline.
+    // The timeline. The eBPF object attached last is the one map-update and map-delete change.
+    auto attached = std::make_shared<Ptr<BpfReuseportProgram>>();
     for (const auto& e : s.events)
     {
         if (e.action == "drop-segments")
@@ -280,13 +283,32 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
             continue;
         }
         std::string file = s.file;
-        Simulator::Schedule(e.at, [e, master, stack, file]() {
+        Simulator::Schedule(e.at, [e, master, stack, file, attached]() {
             std::string error;
             if (e.action == "reload" || e.action == "upgrade")
             {
                 ReloadOptions o;
                 o.strategy = e.strategy;
                 o.policy = e.policy;
+                if (e.policyObject)
+                {
+                    // Called by the master once the new sockets listen, so that "from"
+                    // finds them; a failure stops the run like any event's.
+                    o.policyProgram = [e, file, stack]() -> Ptr<ReuseportProgram> {
+                        Ptr<BpfReuseportProgram> p;
+                        std::string error =
+                            LoadProgramObject(*e.policyObject, file, stack->GetListeners(), p);
+                        if (!error.empty())
+                        {
+                            std::ostringstream at;
+                            at << e.at.As(Time::S);
+                            throw ScenarioRunError(file,
+                                                   e.path + "/policy",
+                                                   "cannot apply at " + at.str() + ": " + error);
+                        }
+                        return p;
+                    };
+                }
                 o.workers = e.workers;
                 o.listenChange = e.listenChange;
                 o.upgrade = e.action == "upgrade";
@@ -323,8 +345,27 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
                     error = "the kernel model has no sysctl " + e.name;
                 }
             }
+            else if (e.action == "attach-program" && e.object)
+            {
+                error =
+                    AttachProgramObject(*e.object, file, master, stack->GetListeners(), *attached);
+            }
+            else if (e.action == "map-update" || e.action == "map-delete")
+            {
+                if (!*attached)
+                {
+                    error = "no eBPF object is attached";
+                }
+                else
+                {
+                    error = e.action == "map-update"
+                                ? FillProgramMap(**attached, e.mapChange, stack->GetListeners())
+                                : DeleteProgramMapKeys(**attached, e.mapChange);
+                }
+            }
             else if (e.action == "attach-program")
             {
+                *attached = nullptr;
                 Ptr<ReuseportProgram> p = CreateBuiltinProgram(e.program);
                 p->SetAttachType(e.attach == "select-or-migrate"
                                      ? ReuseportProgram::SELECT_OR_MIGRATE
@@ -337,6 +378,7 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
             }
             else if (e.action == "detach-program")
             {
+                *attached = nullptr;
                 error = master->DetachProgram();
             }
             else

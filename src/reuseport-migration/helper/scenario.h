@@ -134,6 +134,33 @@ struct ClientsSpec
     Time stop;                      //!< last arrival (defaults to the duration)
 };
 
+/**
+ * \ingroup reuseport-migration
+ * \brief What a scenario writes into one map of an eBPF object: listeners chosen by label
+ * (REUSEPORT_SOCKARRAY), literal entries (ARRAY, HASH), or keys to delete.
+ */
+struct MapFillSpec
+{
+    std::string map;                                    //!< the map's name in the object
+    std::string from;                                   //!< sockarray: "key=value,..." labels
+    std::vector<std::pair<uint64_t, uint64_t>> entries; //!< ARRAY, HASH: key, value
+    std::vector<uint64_t> keys;                         //!< map-delete: the keys
+    std::string path;                                   //!< JSON pointer of the map's object
+};
+
+/**
+ * \ingroup reuseport-migration
+ * \brief A program given as a compiled eBPF object, with its maps filled at attach time.
+ */
+struct ProgramObjectSpec
+{
+    std::string object;            //!< the path as written
+    std::string program;           //!< the program's name in the object; "" for the only one
+    std::string resolved;          //!< the file found (see ResolveProgramObject())
+    std::vector<MapFillSpec> maps; //!< the fills, in file order
+    std::string path;              //!< JSON pointer of the program's object
+};
+
 /// \ingroup reuseport-migration \brief One event of the timeline.
 struct EventSpec
 {
@@ -142,10 +169,11 @@ struct EventSpec
     std::string path;   //!< JSON pointer, for errors found later
 
     // reload, upgrade
-    std::string strategy{"close"};   //!< close, drain-steer, drain-count, migrate, handover
-    std::string policy{"hash"};      //!< hash, last-slot, or a program name
-    std::optional<uint32_t> workers; //!< the new generation's worker count
-    bool listenChange{false};        //!< listen options change (reload)
+    std::string strategy{"close"}; //!< close, drain-steer, drain-count, migrate, handover
+    std::string policy{"hash"};    //!< hash, last-slot, a program name, or an object's file
+    std::optional<ProgramObjectSpec> policyObject; //!< migrate: an eBPF object as the policy
+    std::optional<uint32_t> workers;               //!< the new generation's worker count
+    bool listenChange{false};                      //!< listen options change (reload)
 
     // worker actions
     uint32_t worker{0}; //!< worker index in the current generation
@@ -156,9 +184,13 @@ struct EventSpec
     uint32_t value{0}; //!< its value
 
     // attach-program
-    std::string program;                                     //!< built-in program name
+    std::string program;                                     //!< built-in program name, or ""
+    std::optional<ProgramObjectSpec> object;                 //!< or an eBPF object
     std::string attach{"select"};                            //!< "select" or "select-or-migrate"
     std::vector<std::pair<std::string, std::string>> params; //!< ns-3 attribute, value text
+
+    // map-update, map-delete: a map of the attached object (object->maps is empty)
+    MapFillSpec mapChange; //!< what changes
 
     // drop-segments
     std::string host; //!< node id whose interfaces drop, or ""

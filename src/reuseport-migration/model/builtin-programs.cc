@@ -8,41 +8,94 @@
 #include "reuseport-listener.h"
 
 #include "ns3/boolean.h"
+#include "ns3/enum.h"
 #include "ns3/string.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <sstream>
 
 namespace ns3
 {
 
+NS_OBJECT_ENSURE_REGISTERED(BuiltinReuseportProgram);
 NS_OBJECT_ENSURE_REGISTERED(PreferNewestGenerationProgram);
 NS_OBJECT_ENSURE_REGISTERED(ExcludeLabelsProgram);
 NS_OBJECT_ENSURE_REGISTERED(RoundRobinProgram);
 NS_OBJECT_ENSURE_REGISTERED(LeastLoadedProgram);
 NS_OBJECT_ENSURE_REGISTERED(DropAllProgram);
 
-namespace
+bool
+WorkerOrder(const Ptr<ReuseportListener>& a, const Ptr<ReuseportListener>& b)
 {
-/// Select candidates[reciprocal_scale(hash, n)], as the kernel spreads flows.
+    unsigned long wa = std::strtoul(a->GetLabel("worker").c_str(), nullptr, 10);
+    unsigned long wb = std::strtoul(b->GetLabel("worker").c_str(), nullptr, 10);
+    return wa != wb ? wa < wb : a->GetId() < b->GetId();
+}
+
+TypeId
+BuiltinReuseportProgram::GetTypeId()
+{
+    static TypeId tid =
+        TypeId("ns3::BuiltinReuseportProgram")
+            .SetParent<ReuseportProgram>()
+            .SetGroupName("ReuseportMigration")
+            .AddAttribute("Scope",
+                          "When the program acts: every run, or only migrations (SYNs then "
+                          "pass without a selection).",
+                          EnumValue(BuiltinReuseportProgram::ALL),
+                          MakeEnumAccessor(&BuiltinReuseportProgram::m_scope),
+                          MakeEnumChecker(BuiltinReuseportProgram::ALL,
+                                          "all",
+                                          BuiltinReuseportProgram::MIGRATION,
+                                          "migration"))
+            .AddAttribute("Pick",
+                          "How the flow hash picks a candidate: reciprocal_scale(hash, n) in "
+                          "listening order, or hash % n in worker order.",
+                          EnumValue(BuiltinReuseportProgram::RECIPROCAL_SCALE),
+                          MakeEnumAccessor(&BuiltinReuseportProgram::m_pick),
+                          MakeEnumChecker(BuiltinReuseportProgram::RECIPROCAL_SCALE,
+                                          "reciprocal-scale",
+                                          BuiltinReuseportProgram::MODULO,
+                                          "modulo"));
+    return tid;
+}
+
 ProgramVerdict
-SelectByHash(ReuseportContext& ctx, const std::vector<Ptr<ReuseportListener>>& candidates)
+BuiltinReuseportProgram::Run(ReuseportContext& ctx)
 {
-    if (!candidates.empty())
+    if (m_scope == MIGRATION && !ctx.IsMigrating())
     {
-        ctx.SelectListener(
-            candidates[ReciprocalScale(ctx.hash, static_cast<uint32_t>(candidates.size()))]);
+        return ProgramVerdict::PASS;
     }
+    return DoRun(ctx);
+}
+
+ProgramVerdict
+BuiltinReuseportProgram::SelectByHash(ReuseportContext& ctx,
+                                      std::vector<Ptr<ReuseportListener>> candidates) const
+{
+    if (candidates.empty())
+    {
+        return ProgramVerdict::PASS;
+    }
+    auto n = static_cast<uint32_t>(candidates.size());
+    if (m_pick == RECIPROCAL_SCALE)
+    {
+        ctx.SelectListener(candidates[ReciprocalScale(ctx.hash, n)]);
+        return ProgramVerdict::PASS;
+    }
+    std::sort(candidates.begin(), candidates.end(), WorkerOrder);
+    ctx.SelectListener(candidates[ctx.hash % n]);
     return ProgramVerdict::PASS;
 }
-} // namespace
 
 TypeId
 PreferNewestGenerationProgram::GetTypeId()
 {
     static TypeId tid =
         TypeId("ns3::PreferNewestGenerationProgram")
-            .SetParent<ReuseportProgram>()
+            .SetParent<BuiltinReuseportProgram>()
             .SetGroupName("ReuseportMigration")
             .AddConstructor<PreferNewestGenerationProgram>()
             .AddAttribute("Label",
@@ -54,7 +107,7 @@ PreferNewestGenerationProgram::GetTypeId()
 }
 
 ProgramVerdict
-PreferNewestGenerationProgram::Run(ReuseportContext& ctx)
+PreferNewestGenerationProgram::DoRun(ReuseportContext& ctx)
 {
     std::vector<Ptr<ReuseportListener>> newest;
     long best = 0;
@@ -90,7 +143,7 @@ ExcludeLabelsProgram::GetTypeId()
 {
     static TypeId tid =
         TypeId("ns3::ExcludeLabelsProgram")
-            .SetParent<ReuseportProgram>()
+            .SetParent<BuiltinReuseportProgram>()
             .SetGroupName("ReuseportMigration")
             .AddConstructor<ExcludeLabelsProgram>()
             .AddAttribute("Exclude",
@@ -137,7 +190,7 @@ ExcludeLabelsProgram::GetExclude() const
 }
 
 ProgramVerdict
-ExcludeLabelsProgram::Run(ReuseportContext& ctx)
+ExcludeLabelsProgram::DoRun(ReuseportContext& ctx)
 {
     std::vector<Ptr<ReuseportListener>> allowed;
     for (const auto& l : ctx.GetListeners())
@@ -169,14 +222,14 @@ TypeId
 RoundRobinProgram::GetTypeId()
 {
     static TypeId tid = TypeId("ns3::RoundRobinProgram")
-                            .SetParent<ReuseportProgram>()
+                            .SetParent<BuiltinReuseportProgram>()
                             .SetGroupName("ReuseportMigration")
                             .AddConstructor<RoundRobinProgram>();
     return tid;
 }
 
 ProgramVerdict
-RoundRobinProgram::Run(ReuseportContext& ctx)
+RoundRobinProgram::DoRun(ReuseportContext& ctx)
 {
     auto listeners = ctx.GetListeners();
     if (!listeners.empty())
@@ -196,14 +249,14 @@ TypeId
 LeastLoadedProgram::GetTypeId()
 {
     static TypeId tid = TypeId("ns3::LeastLoadedProgram")
-                            .SetParent<ReuseportProgram>()
+                            .SetParent<BuiltinReuseportProgram>()
                             .SetGroupName("ReuseportMigration")
                             .AddConstructor<LeastLoadedProgram>();
     return tid;
 }
 
 ProgramVerdict
-LeastLoadedProgram::Run(ReuseportContext& ctx)
+LeastLoadedProgram::DoRun(ReuseportContext& ctx)
 {
     std::vector<Ptr<ReuseportListener>> shortest;
     uint32_t best = 0;
@@ -233,14 +286,14 @@ TypeId
 DropAllProgram::GetTypeId()
 {
     static TypeId tid = TypeId("ns3::DropAllProgram")
-                            .SetParent<ReuseportProgram>()
+                            .SetParent<BuiltinReuseportProgram>()
                             .SetGroupName("ReuseportMigration")
                             .AddConstructor<DropAllProgram>();
     return tid;
 }
 
 ProgramVerdict
-DropAllProgram::Run(ReuseportContext&)
+DropAllProgram::DoRun(ReuseportContext&)
 {
     return ProgramVerdict::DROP;
 }

@@ -387,6 +387,22 @@ class Checker
     void ParseParams(const Json& v, const std::string& path, EventSpec& e) const;
 
     /**
+     * \param v an attach-program's program, given as an object: {"object": ...}
+     * \param path its pointer
+     * \return it (not yet opened: see CheckProgramObjects())
+     */
+    ProgramObjectSpec ParseProgramObject(const Json& v, const std::string& path) const;
+
+    /**
+     * \param v a map fill {"map", "from" or "entries"}, or an event of map-update or
+     * map-delete (with "keys")
+     * \param path its pointer
+     * \param keys the keys allowed
+     * \return it
+     */
+    MapFillSpec ParseMapFill(const Json& v, const std::string& path, const Keys& keys) const;
+
+    /**
      * \param doc the document
      * \param s filled with the outputs
      */

@@ -43,10 +43,11 @@ Checker::ParseEvents(const Json& doc, Scenario& s) const
     };
 
     std::vector<Slot> slots(s.server.workers);
+    const EventSpec* attached = nullptr; // the attach-program in force, for map changes
     auto by = [](const Slot& slot) {
         return slot.changedBy.empty() ? std::string() : " by " + slot.changedBy;
     };
-    for (const auto& e : s.events)
+    for (auto& e : s.events)
     {
         if (e.action == "reload" || e.action == "upgrade")
         {
@@ -60,6 +61,28 @@ Checker::ParseEvents(const Json& doc, Scenario& s) const
             Fail(e.path,
                  "expected a listening socket to attach the program through, but "
                  "every socket of the current generation is closed or shut down");
+        }
+        if (e.action == "attach-program")
+        {
+            attached = &e;
+        }
+        if (e.action == "detach-program")
+        {
+            attached = nullptr;
+        }
+        if (e.action == "map-update" || e.action == "map-delete")
+        {
+            if (!attached || !attached->object)
+            {
+                Fail(e.path,
+                     "expected an eBPF object attached by an earlier attach-program to change "
+                     "the map of, but " +
+                         (attached ? "the program attached at " + attached->path +
+                                         " is the built-in \"" + attached->program + "\""
+                                   : std::string("no program is attached")));
+            }
+            e.object = *attached->object;
+            e.object->maps.clear();
         }
         if (!Contains(FindAction(e.action)->keys, "worker"))
         {
@@ -171,7 +194,15 @@ Checker::ParseEvent(const Json& doc, const Json& v, const std::string& path) con
     }
     if (auto [x, p] = get("policy"); x)
     {
-        e.policy = Enum(*x, p, WithPrograms({"hash", "last-slot"}));
+        if (x->is_object())
+        {
+            e.policyObject = ParseProgramObject(*x, p);
+            e.policy = e.policyObject->object;
+        }
+        else
+        {
+            e.policy = Enum(*x, p, WithPrograms({"hash", "last-slot"}));
+        }
     }
     if (auto [x, p] = get("workers"); x)
     {
@@ -200,7 +231,25 @@ Checker::ParseEvent(const Json& doc, const Json& v, const std::string& path) con
     }
     if (auto [x, p] = get("program"); x)
     {
-        e.program = Enum(*x, p, ProgramNames());
+        if (x->is_object())
+        {
+            e.object = ParseProgramObject(*x, p);
+        }
+        else if (!x->is_string() || !Contains(ProgramNames(), x->get<std::string>()))
+        {
+            Expect(p,
+                   Alternatives(ProgramNames()) +
+                       R"(, or an eBPF object such as {"object": "programs/migrate-to-new.bpf.o"})",
+                   *x);
+        }
+        else
+        {
+            e.program = x->get<std::string>();
+        }
+    }
+    if (e.action == "map-update" || e.action == "map-delete")
+    {
+        e.mapChange = ParseMapFill(v, path, spec.keys);
     }
     if (auto [x, p] = get("attach"); x)
     {
@@ -208,7 +257,20 @@ Checker::ParseEvent(const Json& doc, const Json& v, const std::string& path) con
     }
     if (auto [x, p] = get("params"); x)
     {
+        if (e.object)
+        {
+            Fail(p,
+                 "key not allowed for a program given as an object (its maps are filled "
+                 "through \"maps\")");
+        }
         ParseParams(*x, p, e);
+    }
+    if (e.object && v.contains("attach"))
+    {
+        // The object's section name gives its attach type, as libbpf reads it.
+        Fail(path + "/attach",
+             "key not allowed for a program given as an object (its section, "
+             "\"sk_reuseport\" or \"sk_reuseport/migrate\", gives the attach type)");
     }
     if (auto [x, p] = get("host"); x)
     {
@@ -274,13 +336,7 @@ Checker::ParseParams(const Json& v, const std::string& path, EventSpec& e) const
     {
         Expect(path, "an object of program parameters", v);
     }
-    const Keys& keys = *ProgramParams(e.program);
-    if (keys.empty() && !v.empty())
-    {
-        Fail(Child(path, v.items().begin().key()),
-             "unknown key (program \"" + e.program + "\" takes no parameters)");
-    }
-    CheckObject(v, path, keys);
+    CheckObject(v, path, *ProgramParams(e.program));
     // In the order the program declares its attributes.
     if (const Json* x = Find(v, "label"))
     {
@@ -303,6 +359,14 @@ Checker::ParseParams(const Json& v, const std::string& path, EventSpec& e) const
     {
         e.params.emplace_back("DropWhenEmpty",
                               Bool(*x, path + "/drop_when_empty") ? "true" : "false");
+    }
+    if (const Json* x = Find(v, "scope"))
+    {
+        e.params.emplace_back("Scope", Enum(*x, path + "/scope", {"all", "migration"}));
+    }
+    if (const Json* x = Find(v, "pick"))
+    {
+        e.params.emplace_back("Pick", Enum(*x, path + "/pick", {"reciprocal-scale", "modulo"}));
     }
 }
 

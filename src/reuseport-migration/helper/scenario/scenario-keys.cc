@@ -157,6 +157,8 @@ Actions()
             {"set-sysctl", {"name", "value"}, {"name", "value"}},
             {"attach-program", {"program", "attach", "params"}, {"program"}},
             {"detach-program", {}, {}},
+            {"map-update", {"map", "from", "entries"}, {"map"}},
+            {"map-delete", {"map", "keys"}, {"map", "keys"}},
             {"drop-segments",
              {"host", "link", "until", "flags_set", "flags_clear", "port"},
              {"until"}},
@@ -213,14 +215,28 @@ const Keys*
 ProgramParams(const std::string& program)
 {
     static const std::map<std::string, Keys> keys{
-        {"prefer-newest-generation", {"label"}},
-        {"exclude-labels", {"exclude", "drop_when_empty"}},
-        {"round-robin", {}},
-        {"least-loaded", {}},
-        {"drop-all", {}},
+        {"prefer-newest-generation", {"label", "scope", "pick"}},
+        {"exclude-labels", {"exclude", "drop_when_empty", "scope", "pick"}},
+        {"round-robin", {"scope"}},
+        {"least-loaded", {"scope", "pick"}},
+        {"drop-all", {"scope"}},
     };
     auto it = keys.find(program);
     return it == keys.end() ? nullptr : &it->second;
+}
+
+const Keys&
+ProgramObjectKeys()
+{
+    static const Keys keys{"object", "program", "maps"};
+    return keys;
+}
+
+const Keys&
+MapFillKeys()
+{
+    static const Keys keys{"map", "from", "entries"};
+    return keys;
 }
 
 Keys

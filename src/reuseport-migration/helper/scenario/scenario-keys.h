@@ -104,6 +104,12 @@ const Keys& ProgramNames();
  */
 const Keys* ProgramParams(const std::string& program);
 
+/// \return the keys of a program given as an eBPF object
+const Keys& ProgramObjectKeys();
+
+/// \return the keys of one map fill of an eBPF object
+const Keys& MapFillKeys();
+
 /**
  * \param first the names before the program names
  * \return those names, then the program names

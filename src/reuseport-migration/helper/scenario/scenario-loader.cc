@@ -7,6 +7,9 @@
 #include "scenario-checker.h"
 #include "scenario-json.h"
 #include "scenario-sweep-paths.h"
+#ifdef RPM_CHECK_PROGRAM_OBJECTS
+#include "ns3/scenario-programs.h"
+#endif
 
 #include <cerrno>
 #include <cstring>
@@ -120,7 +123,11 @@ ReadRegularFile(const std::string& file)
 Scenario
 ParseDocument(const Json& doc, const std::string& file)
 {
-    return Checker(file).Parse(doc);
+    Scenario s = Checker(file).Parse(doc);
+#ifdef RPM_CHECK_PROGRAM_OBJECTS
+    CheckProgramObjects(s);
+#endif
+    return s;
 }
 
 /// \brief A sweep parameter.
