@@ -9,6 +9,7 @@
 #include "ns3/ipv4-end-point.h"
 #include "ns3/log.h"
 #include "ns3/simulator.h"
+#include "ns3/tcp-socket-setup.h"
 
 namespace ns3
 {
@@ -58,16 +59,7 @@ ClientTcpSocket::ClientTcpSocket(const ClientTcpSocket& sock)
 ClientTcpSocket::~ClientTcpSocket()
 {
     NS_LOG_FUNCTION(this);
-    if (m_ownedEndPoint)
-    {
-        // The base destructor would hand it to ns-3's demux, which does not know it.
-        m_endPoint = nullptr;
-        m_ownedEndPoint->SetDestroyCallback(MakeNullCallback<void>());
-        m_ownedEndPoint->SetRxCallback(
-            MakeNullCallback<void, Ptr<Packet>, Ipv4Header, uint16_t, Ptr<Ipv4Interface>>());
-        delete m_ownedEndPoint;
-        m_ownedEndPoint = nullptr;
-    }
+    DeleteOwnedEndPoint(m_ownedEndPoint, m_endPoint);
 }
 
 void

@@ -14,6 +14,7 @@
 #include "ns3/simulator.h"
 #include "ns3/tcp-l4-protocol.h"
 #include "ns3/tcp-rx-buffer.h"
+#include "ns3/tcp-socket-setup.h"
 #include "ns3/tcp-tx-buffer.h"
 
 namespace ns3
@@ -55,16 +56,7 @@ ReuseportTcpSocket::ReuseportTcpSocket(const ReuseportTcpSocket& sock)
 ReuseportTcpSocket::~ReuseportTcpSocket()
 {
     NS_LOG_FUNCTION(this);
-    if (m_ownedEndPoint)
-    {
-        // The base destructor would hand it to ns-3's demux, which does not know it.
-        m_endPoint = nullptr;
-        m_ownedEndPoint->SetDestroyCallback(MakeNullCallback<void>());
-        m_ownedEndPoint->SetRxCallback(
-            MakeNullCallback<void, Ptr<Packet>, Ipv4Header, uint16_t, Ptr<Ipv4Interface>>());
-        delete m_ownedEndPoint;
-        m_ownedEndPoint = nullptr;
-    }
+    DeleteOwnedEndPoint(m_ownedEndPoint, m_endPoint);
 }
 
 void

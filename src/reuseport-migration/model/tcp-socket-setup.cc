@@ -4,6 +4,7 @@
 
 #include "ns3/tcp-socket-setup.h"
 
+#include "ns3/ipv4-end-point.h"
 #include "ns3/node.h"
 #include "ns3/object-factory.h"
 #include "ns3/rtt-estimator.h"
@@ -37,6 +38,21 @@ SetUpLikeTcpL4(Ptr<TcpSocketBase> socket, Ptr<Node> node, Ptr<TcpL4Protocol> tcp
     socket->SetRtt(rtt);
     socket->SetCongestionControlAlgorithm(congestion);
     socket->SetRecoveryAlgorithm(recovery);
+}
+
+void
+DeleteOwnedEndPoint(Ipv4EndPoint*& owned, Ipv4EndPoint*& endPoint)
+{
+    if (!owned)
+    {
+        return;
+    }
+    endPoint = nullptr;
+    owned->SetDestroyCallback(MakeNullCallback<void>());
+    owned->SetRxCallback(
+        MakeNullCallback<void, Ptr<Packet>, Ipv4Header, uint16_t, Ptr<Ipv4Interface>>());
+    delete owned;
+    owned = nullptr;
 }
 
 } // namespace ns3

@@ -10,6 +10,7 @@
 namespace ns3
 {
 
+class Ipv4EndPoint;
 class Node;
 class TcpL4Protocol;
 class TcpSocketBase;
@@ -24,6 +25,17 @@ class TcpSocketBase;
  * \param tcp the node's TCP
  */
 void SetUpLikeTcpL4(Ptr<TcpSocketBase> socket, Ptr<Node> node, Ptr<TcpL4Protocol> tcp);
+
+/**
+ * \brief Free an endpoint a socket created itself, outside ns-3's demultiplexer.
+ *
+ * TcpSocketBase's destructor hands its endpoint to TcpL4Protocol, which does not know
+ * such an endpoint; call this from the derived destructor first. Both pointers end null.
+ *
+ * \param owned the endpoint the socket created (may be null)
+ * \param endPoint the socket's m_endPoint, cleared with it
+ */
+void DeleteOwnedEndPoint(Ipv4EndPoint*& owned, Ipv4EndPoint*& endPoint);
 
 } // namespace ns3
 
