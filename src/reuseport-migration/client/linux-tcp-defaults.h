@@ -38,16 +38,18 @@ class TcpSocket;
  * RTO is srtt + max(4 rttvar, 200 ms): the same formula with G = 200 ms. With 1 ms the
  * RTO would stay 200 ms at any RTT below 50 ms, where Linux's is 200 ms + srtt.
 
- * ns-3 counts SYN *transmissions* in ConnCount, and backs the SYN timer off as
- * ConnTimeout * 2^k, so 7 gives SYNs at 0, 1, 3, 7, 15, 31 and 63 s and a
- * connect failure at 127 s, exactly as Linux with tcp_syn_retries = 6.
+ * ns-3 counts SYN *transmissions* in ConnCount (7: tcp_syn_retries = 6). ns-3 backs the
+ * SYN timer off at once; Linux 6.5+ keeps it at 1 s for tcp_syn_linear_timeouts (4)
+ * retransmissions first, so LinuxTcpSocket sends SYNs at 0, 1, 2, 3, 4, 5 and 7 s and
+ * fails the connect at 11 s, as measured on Linux 6.18.
  *
  * LinuxTcpSocket adds the behaviours that attributes cannot give (challenge ACKs, the
  * tail loss probe, RTT samples from timestamps, quick ACKs). Remaining differences:
  * ns-3 caps the backed-off RTO at 60 s (Linux TCP_RTO_MAX is 120 s), has no FIN_WAIT_2
- * timeout (tcp_fin_timeout), does not round timers up to jiffies (4 ms at HZ=250, so
- * Linux's smallest RTO reads 204 ms), and closing a SYN_SENT socket sends a RST in ns-3
- * but nothing in Linux (ClientConnection aborts such sockets silently).
+ * timeout (tcp_fin_timeout), and closing a SYN_SENT socket sends a RST in ns-3 but
+ * nothing in Linux (ClientConnection aborts such sockets silently). LinuxTcpSocket moves
+ * its SYN, RTO and loss probe timers onto Linux's jiffy wheel (LinuxTimerWheel); ns-3's
+ * delayed-ACK and TIME_WAIT timers keep exact times.
  */
 class LinuxTcpDefaults
 {

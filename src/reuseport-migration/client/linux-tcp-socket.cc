@@ -6,6 +6,7 @@
 
 #include "ns3/boolean.h"
 #include "ns3/linux-tcp-defaults.h"
+#include "ns3/linux-timer-wheel.h"
 #include "ns3/log.h"
 #include "ns3/rtt-estimator.h"
 #include "ns3/simulator.h"
@@ -48,6 +49,12 @@ LinuxTcpSocket::GetTypeId()
                           UintegerValue(16),
                           MakeUintegerAccessor(&LinuxTcpSocket::m_quickAcks),
                           MakeUintegerChecker<uint32_t>())
+            .AddAttribute("SynLinearTimeouts",
+                          "SYN retransmissions after a flat ConnTimeout before the backoff "
+                          "doubles (net.ipv4.tcp_syn_linear_timeouts, Linux 6.5+)",
+                          UintegerValue(4),
+                          MakeUintegerAccessor(&LinuxTcpSocket::m_synLinearTimeouts),
+                          MakeUintegerChecker<uint32_t>(0, 30))
             .AddTraceSource("LossProbe",
                             "A tail loss probe was sent: its first sequence number and size",
                             MakeTraceSourceAccessor(&LinuxTcpSocket::m_lossProbeTrace),
@@ -70,6 +77,7 @@ LinuxTcpSocket::LinuxTcpSocket()
       m_tailLossProbe(true),
       m_invalidRateLimit(MilliSeconds(500)),
       m_quickAcks(16),
+      m_synLinearTimeouts(4),
       m_quickAcksUsed(0),
       m_probeOutstanding(false),
       m_challengeAckSent(false),
@@ -83,6 +91,7 @@ LinuxTcpSocket::LinuxTcpSocket(const LinuxTcpSocket& sock)
       m_tailLossProbe(sock.m_tailLossProbe),
       m_invalidRateLimit(sock.m_invalidRateLimit),
       m_quickAcks(sock.m_quickAcks),
+      m_synLinearTimeouts(sock.m_synLinearTimeouts),
       m_quickAcksUsed(0),
       m_probeOutstanding(false),
       m_challengeAckSent(false),
@@ -216,6 +225,7 @@ LinuxTcpSocket::SendDataPacket(SequenceNumber32 seq, uint32_t maxSize, bool with
 {
     bool newData = seq >= m_tcb->m_highTxMark.Get();
     uint32_t sent = TcpSocketBase::SendDataPacket(seq, maxSize, withAck);
+    RoundRetxTimer();
     if (newData && sent > 0)
     {
         ScheduleLossProbe(); // tcp_write_xmit ends with tcp_schedule_loss_probe
@@ -248,8 +258,10 @@ LinuxTcpSocket::ScheduleLossProbe()
         pto = m_rtt->GetEstimate() * 2 +
               (out == 1 ? LinuxTcpDefaults::MinRto() : LinuxTcpDefaults::TimeoutMin());
     }
+    pto = LinuxTimerWheel::Delay(pto);
     // "If the RTO formula yields an earlier time, then use that time."
-    Time rtoLeft = m_retxEvent.IsRunning() ? Simulator::GetDelayLeft(m_retxEvent) : m_rto.Get();
+    Time rtoLeft = m_retxEvent.IsRunning() ? Simulator::GetDelayLeft(m_retxEvent)
+                                           : LinuxTimerWheel::Delay(m_rto.Get());
     if (rtoLeft.IsStrictlyPositive())
     {
         pto = std::min(pto, rtoLeft);
@@ -301,7 +313,9 @@ LinuxTcpSocket::SendLossProbe()
     // tcp_rearm_rto: a full RTO from the probe (SendDataPacket arms it when none runs).
     if (!m_retxEvent.IsRunning())
     {
-        m_retxEvent = Simulator::Schedule(m_rto, &LinuxTcpSocket::ReTxTimeout, this);
+        m_retxEvent =
+            Simulator::Schedule(LinuxTimerWheel::Delay(m_rto), &LinuxTcpSocket::ReTxTimeout, this);
+        m_roundedRetx = m_retxEvent.GetUid();
     }
 }
 
@@ -311,6 +325,13 @@ LinuxTcpSocket::NewAck(const SequenceNumber32& seq, bool resetRTO)
     m_lossProbeEvent.Cancel();
     m_probeOutstanding = false;
     TcpSocketBase::NewAck(seq, resetRTO);
+    RoundRetxTimer();
+    if (m_deferredFin != 0 && CwndAllowsFin())
+    {
+        uint8_t fin = m_deferredFin;
+        m_deferredFin = 0;
+        SendEmptyPacket(fin);
+    }
     ScheduleLossProbe(); // tcp_set_xmit_timer after an ACK
 }
 
@@ -320,6 +341,70 @@ LinuxTcpSocket::ReTxTimeout()
     m_lossProbeEvent.Cancel();
     m_probeOutstanding = false;
     TcpSocketBase::ReTxTimeout();
+    RoundRetxTimer();
+}
+
+void
+LinuxTcpSocket::SendEmptyPacket(uint8_t flags)
+{
+    if ((flags & TcpHeader::FIN) && !(flags & TcpHeader::SYN) && m_closedByApp && !CwndAllowsFin())
+    {
+        // tcp_send_fin queues the FIN behind the data in flight, and tcp_write_xmit sends
+        // it only within the congestion window: after an RTO (cwnd 1) it waits for an ACK.
+        // The real kernel here kept retransmitting the request of a timed-out connection
+        // and sent no FIN; ns-3 sends the FIN at once.
+        NS_LOG_LOGIC(this << " FIN waits for the congestion window");
+        m_deferredFin = flags;
+        return;
+    }
+    bool syn = (flags & TcpHeader::SYN) && !(flags & TcpHeader::ACK) && m_synCount > 0;
+    uint32_t synsBefore = m_synRetries - m_synCount; // the index of this SYN, 0 the first
+    bool timerRan = m_retxEvent.IsRunning();
+    TcpSocketBase::SendEmptyPacket(flags);
+    if (syn && m_state == SYN_SENT)
+    {
+        // tcp_retransmit_timer in SYN_SENT: the first tcp_syn_linear_timeouts
+        // retransmissions keep the initial timeout, then it doubles (ns-3 doubles at once).
+        uint32_t doublings =
+            synsBefore > m_synLinearTimeouts ? synsBefore - m_synLinearTimeouts : 0;
+        m_rto = m_cnTimeout * static_cast<int64_t>(uint64_t{1} << std::min(doublings, 30U));
+    }
+    if (!timerRan && m_retxEvent.IsRunning())
+    {
+        // A SYN or FIN retransmission timer, armed by the base class: on the jiffy wheel.
+        m_retxEvent.Cancel();
+        m_retxEvent = Simulator::Schedule(LinuxTimerWheel::Delay(m_rto),
+                                          &LinuxTcpSocket::SendEmptyPacket,
+                                          this,
+                                          flags);
+        m_roundedRetx = m_retxEvent.GetUid();
+    }
+}
+
+bool
+LinuxTcpSocket::CwndAllowsFin() const
+{
+    // tcp_cwnd_test counts packets: a 200-byte request in flight fills a window of one.
+    uint32_t mss = std::max<uint32_t>(m_tcb->m_segmentSize, 1);
+    uint32_t inFlight = (BytesInFlight() + mss - 1) / mss;
+    uint32_t cwnd = std::max<uint32_t>(m_tcb->m_cWnd.Get() / mss, 1);
+    return inFlight < cwnd;
+}
+
+void
+LinuxTcpSocket::RoundRetxTimer()
+{
+    // The base class arms the RTO timer at ns-3's exact time; Linux's fires on a jiffy
+    // bucket (LinuxTimerWheel). Each timer is moved once, right after it was armed.
+    if (!m_retxEvent.IsRunning() || m_retxEvent.GetUid() == m_roundedRetx)
+    {
+        return;
+    }
+    Time left = Simulator::GetDelayLeft(m_retxEvent);
+    m_retxEvent.Cancel();
+    m_retxEvent =
+        Simulator::Schedule(LinuxTimerWheel::Delay(left), &LinuxTcpSocket::ReTxTimeout, this);
+    m_roundedRetx = m_retxEvent.GetUid();
 }
 
 void

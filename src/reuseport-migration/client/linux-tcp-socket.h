@@ -67,6 +67,7 @@ class LinuxTcpSocket : public TcpSocketBase
     void NewAck(const SequenceNumber32& seq, bool resetRTO) override;
     void ReceivedData(Ptr<Packet> packet, const TcpHeader& tcpHeader) override;
     void ReTxTimeout() override;
+    void SendEmptyPacket(uint8_t flags) override;
     void DoDispose() override;
 
   private:
@@ -100,20 +101,34 @@ class LinuxTcpSocket : public TcpSocketBase
     void SendLossProbe();
 
     /**
+     * \brief Whether the congestion window has room for a FIN (tcp_cwnd_test).
+     * \return true when fewer segments are in flight than the window holds
+     */
+    bool CwndAllowsFin() const;
+
+    /**
+     * \brief Move an RTO timer the base class just armed onto the jiffy wheel.
+     */
+    void RoundRetxTimer();
+
+    /**
      * \brief The number of segments sent and not yet acknowledged (packets_out).
      * \return segments in flight, counting a partial one as one
      */
     uint32_t SegmentsOut() const;
 
-    bool m_tailLossProbe;     //!< net.ipv4.tcp_early_retrans >= 3
-    Time m_invalidRateLimit;  //!< net.ipv4.tcp_invalid_ratelimit
-    uint32_t m_quickAcks;     //!< TCP_MAX_QUICKACKS
-    uint32_t m_quickAcksUsed; //!< Data segments acknowledged at once so far
-    EventId m_lossProbeEvent; //!< The loss probe timer, when it replaces the RTO timer
-    bool m_probeOutstanding;  //!< A probe was sent and nothing since acknowledged (tlp_high_seq)
-    Time m_lastChallengeAck;  //!< When the last challenge ACK went out (last_oow_ack_time)
-    bool m_challengeAckSent;  //!< Whether m_lastChallengeAck is set
-    bool m_closedByApp;       //!< Close() was called (RCV_SHUTDOWN in Linux)
+    bool m_tailLossProbe;         //!< net.ipv4.tcp_early_retrans >= 3
+    Time m_invalidRateLimit;      //!< net.ipv4.tcp_invalid_ratelimit
+    uint32_t m_quickAcks;         //!< TCP_MAX_QUICKACKS
+    uint32_t m_quickAcksUsed;     //!< Data segments acknowledged at once so far
+    uint32_t m_synLinearTimeouts; //!< net.ipv4.tcp_syn_linear_timeouts
+    uint32_t m_roundedRetx{0};    //!< Uid of the retransmission event already on the wheel
+    uint8_t m_deferredFin{0};     //!< Flags of a FIN waiting for the congestion window
+    EventId m_lossProbeEvent;     //!< The loss probe timer, when it replaces the RTO timer
+    bool m_probeOutstanding; //!< A probe was sent and nothing since acknowledged (tlp_high_seq)
+    Time m_lastChallengeAck; //!< When the last challenge ACK went out (last_oow_ack_time)
+    bool m_challengeAckSent; //!< Whether m_lastChallengeAck is set
+    bool m_closedByApp;      //!< Close() was called (RCV_SHUTDOWN in Linux)
 
     TracedCallback<SequenceNumber32, uint32_t> m_lossProbeTrace; //!< Probe: sequence, size
     TracedCallback<SequenceNumber32> m_challengeAckTrace;        //!< Challenge ACK: ack number

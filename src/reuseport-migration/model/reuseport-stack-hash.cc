@@ -15,6 +15,7 @@
 #include "ns3/boolean.h"
 #include "ns3/ipv4-end-point.h"
 #include "ns3/linux-tcp-defaults.h"
+#include "ns3/linux-timer-wheel.h"
 #include "ns3/log.h"
 #include "ns3/node.h"
 #include "ns3/object-factory.h"
@@ -236,7 +237,11 @@ void
 ReuseportStack::ArmRequestTimer(RequestSock* req, Time delay)
 {
     req->timer.Cancel();
-    req->timer = Simulator::Schedule(delay, &ReuseportStack::RequestTimerExpired, this, req);
+    // rsk_timer is a timer_list: it fires on a jiffy bucket of the timer wheel.
+    req->timer = Simulator::Schedule(LinuxTimerWheel::Delay(delay),
+                                     &ReuseportStack::RequestTimerExpired,
+                                     this,
+                                     req);
 }
 
 void

@@ -146,6 +146,36 @@ TEST_F(LinuxTcpSocketTest, RetransmissionsToARefusedFinalAck)
     EXPECT_EQ(listener->GetSynQueueLength(), 1);
 }
 
+TEST_F(LinuxTcpSocketTest, AFinAfterAnRtoWaitsForTheWindow)
+{
+    // The client gives up at 1.501 s, after two RTOs: its window is one segment and the
+    // request fills it, so Linux queues the FIN behind it and never sends it; the request
+    // keeps its RTO series (measured on Linux 6.18: a timed-out connection stuck behind a
+    // refused final ACK sent no FIN). ns-3 alone would send the FIN at once, and the
+    // server would answer it.
+    Build(3);
+    WireTap tap(Device(2));
+    net->Connect(0, Seconds(0.1), 80, 100, 0);
+    net->Connect(1, Seconds(0.5), 80, 100, 0);
+    Ptr<ClientConnection> c = net->Connect(2, Seconds(0.501), 80, 100, 1000);
+    c->SetAttribute("Timeout", TimeValue(Seconds(1)));
+    Simulator::Stop(Seconds(2.5));
+    Simulator::Run();
+
+    EXPECT_EQ(c->GetOutcome(), ConnectionOutcome::TIMEOUT);
+    uint32_t fins = 0;
+    for (const auto& s : tap.segments)
+    {
+        fins += (s.flags & TcpHeader::FIN) ? 1 : 0;
+    }
+    EXPECT_EQ(fins, 0u);
+    std::vector<Time> requests = Requests(tap);
+    ASSERT_EQ(requests.size(), 5u);
+    Time sent = c->GetConnectedTime() + NanoSeconds(1);
+    EXPECT_EQ(requests.back(), sent + 8 * RTO);
+    EXPECT_EQ(net->stack->GetMib().Get(TcpMib::TCP_OUT_RSTS), 0u);
+}
+
 TEST_F(LinuxTcpSocketTest, WithoutTheLossProbe)
 {
     // The same exchange with the probe off: ns-3's plain RTO series, and one overflow
@@ -216,6 +246,44 @@ TEST_F(LinuxTcpSocketTest, RttSampleFromTimestampsAfterASynRetransmission)
     std::vector<Time> sent = Requests(tap);
     ASSERT_GE(sent.size(), 2u);
     EXPECT_EQ(sent[1], c->GetConnectedTime() + NanoSeconds(1) + RTO);
+}
+
+TEST_F(LinuxTcpSocketTest, SynRetransmissionsAreLinearThenDoubleOnTheJiffyWheel)
+{
+    // Linux 6.5+ retransmits a SYN four times after the flat 1 s (tcp_syn_linear_timeouts)
+    // before doubling, and its timer fires on an 8-jiffy bucket of the timer wheel: the
+    // real kernel here sent SYNs 1.024 s apart, in groups of 32 ms (doc/model.md). HZ=250,
+    // the first SYN at 0.5 s = jiffy 125: expiry 375, bucket (375 >> 3) + 1 = 47 -> 376 =
+    // 1.504 s; then 632, 888, 1144, 1400 (+1 s each), 1904 (+2 s: expiry 1900) and the
+    // failure at 2944 (+4 s = 1000 jiffies, level 2: (2904 >> 6) + 1 = 46 -> 2944).
+    Config::SetGlobal("LinuxHz", UintegerValue(250));
+    Build(1);
+    Ptr<TcpFlagDropModel> drops = CreateObject<TcpFlagDropModel>();
+    drops->SetAttribute("FlagsSet", UintegerValue(TcpHeader::SYN));
+    net->serverDevice->SetReceiveErrorModel(drops);
+    WireTap tap(Device(0));
+    Ptr<ClientConnection> c = net->Connect(0, Seconds(0.5), 80, 100, 0);
+    Simulator::Stop(Seconds(13));
+    Simulator::Run();
+
+    std::vector<Time> syns;
+    for (const auto& s : tap.segments)
+    {
+        if (s.flags == TcpHeader::SYN)
+        {
+            syns.push_back(s.time);
+        }
+    }
+    ASSERT_EQ(syns.size(), 7u);
+    Time wire = syns[0] - Seconds(0.5); // from the connect to the tap
+    std::vector<Time> expected;
+    for (int64_t jiffy : {376, 632, 888, 1144, 1400, 1904})
+    {
+        expected.push_back(MilliSeconds(4 * jiffy) + wire);
+    }
+    EXPECT_EQ(std::vector<Time>(syns.begin() + 1, syns.end()), expected);
+    EXPECT_EQ(c->GetSynCount(), 7u);
+    EXPECT_EQ(c->GetEndTime(), MilliSeconds(4 * 2944));
 }
 
 TEST_F(LinuxTcpSocketTest, FirstDataSegmentsAreAckedAtOnce)
