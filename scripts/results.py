@@ -165,8 +165,9 @@ def rst_means(runs):
 
 
 def _blocks(fixed, columns):
-    """Split the columns (after the fixed ones) into blocks no wider than WIDTH, keeping each
-    group whole when it fits; widths: {header: width}."""
+    """Split the groups of columns [(title, [(column, header, width)])] into blocks of
+    [(title, column, header, width)], each no wider than WIDTH with the fixed columns of
+    widths `fixed` in front; a group stays in one block when it fits in one."""
     blocks, block, used = [], [], sum(w + 2 for w in fixed)
     for title, group in columns:
         need = sum(w + 2 for _, _, w in group)
