@@ -254,15 +254,20 @@ def format_notes(summary_rows):
         notes.append("\n".join(textwrap.wrap(
             f"restart max: {counts}; the table shows the longest of each run, then the mean "
             "over runs; reloads.csv has a row per reload.", 100)))
-    for key, runs in group_runs(summary_rows):
+    lines = group_runs(summary_rows)
+    over = {}  # (load, capacity): the labels of the lines with it
+    for key, runs in lines:
         load = max((number(r.get("offered_load")) for r in runs), default=math.nan)
         if load > 1:
             capacity = format_cell([r.get("capacity_per_s") for r in runs], 0)
-            notes.append("\n".join(textwrap.wrap(
-                f"warning: {group_label(key, swept)}: the clients offer {load:.2f} times what "
-                f"the workers can serve ({capacity} connections/s: workers / mean "
-                "service_time); connections are lost to the load, not only to the reload.",
-                100)))
+            over.setdefault((load, capacity), []).append(group_label(key, swept))
+    for (load, capacity), labels in over.items():
+        # One warning for the lines that share a load: often every line of the sweep.
+        which = "every line" if len(labels) == len(lines) > 1 else ", ".join(labels)
+        notes.append("\n".join(textwrap.wrap(
+            f"warning: {which}: the clients offer {load:.2f} times what the workers can "
+            f"serve ({capacity} connections/s: workers / mean service_time); connections "
+            "are lost to the load, not only to the reload.", 100)))
     return ["\n".join(notes)] if notes else []
 
 

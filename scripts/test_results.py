@@ -158,6 +158,13 @@ class NotesTest(unittest.TestCase):
                       "serve (4000 connections/s", " ".join(notes.split()))
         self.assertNotIn("migrate", notes)
 
+    def test_one_warning_when_every_line_is_overloaded_alike(self):
+        rows = [row(0, "close", offered_load="2.500", capacity_per_s="800.0"),
+                row(1, "migrate", "hash", offered_load="2.500", capacity_per_s="800.0")]
+        [notes] = results.format_notes(rows)
+        self.assertEqual(notes.count("warning:"), 1)
+        self.assertTrue(notes.startswith("warning: every line: the clients offer 2.50 times"))
+
     def test_no_note_for_one_reload_at_or_under_capacity(self):
         rows = [row(0, "close", offered_load="1.000", reloads=1)]
         self.assertEqual(results.format_notes(rows), [])
