@@ -239,7 +239,7 @@ def merge(ctx):
                  + f"\nrun them (./waf scenarios --resume {files}), or merge the others "
                  "with --only or --run")
     results = _results_module(ctx)
-    failed = []
+    failed, printed = [], False
     for name in dict.fromkeys(r.name for r in runs):
         ran = [r for r in runs if r.name == name]
         if _scenario_merge(runner, ran, out, lambda what, status, tail: failed.append(
@@ -247,6 +247,9 @@ def merge(ctx):
             summary = opts.out / name / "summary.csv"
             print(f"\n{name} ({_shown(summary)})" + _selection_said(opts.out / name))
             print(results.format_table(results.read_summary(summary)))
+            printed = True
+    if printed:
+        print(f"\n{results.LEGEND}")
     if failed:
         ctx.fail("failed:" + "".join(f"\n  {what}" for what in failed))
 

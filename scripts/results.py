@@ -59,6 +59,10 @@ WIDTH = 120
 LEGEND = "\n".join([
     "Each line: the mean over its runs (a count is a whole number when all runs agree).",
     *textwrap.wrap(
+        "strategy, policy: of the runs' first reload (policy for migrate only), after any "
+        "other swept parameter, named by the last part of its key; runs: runs on the line.",
+        100),
+    *textwrap.wrap(
         "connections (outcome of each connection attempt): attempts: attempted; done: "
         "completed (the whole response arrived); failed: reset + refused + tmout, and fail% "
         "its share of attempts; reset: the client saw a RST (or an early end) after it was "

@@ -119,7 +119,7 @@ class SmallScenarioTableTest(unittest.TestCase):
         self.assertIn("restart max: each run has 2 reloads; the table shows the longest",
                       " ".join(self.table.split()))
         self.assertNotIn("warning", self.table)  # 20/s against 1000/s
-        for term in ("done:", "fail%", "reset:", "refused:", "tmout:", "unfin:", "rsts:",
+        for term in ("strategy, policy:", "runs:", "done:", "fail%", "reset:", "refused:", "tmout:", "unfin:", "rsts:",
                      "migr:", "saved:", "restart max:", "wait p99:"):
             self.assertIn(term, self.legend)
 
