@@ -244,9 +244,9 @@ def scenarios(ctx):
 def merge(ctx):
     """Combine the parts of runs run elsewhere (./waf scenarios --emit-jobs) into results."""
     p = ctx.parser("Checks each file, then merges the complete parts under "
-                   "DIR/<name>/.runs/ into DIR/<name>/ (summary.csv, timeseries.csv, "
-                   "migrations.dot) and prints the table. Every run chosen (all, unless "
-                   "--only or --run) must have a complete part of the same file.")
+                   "DIR/<name>/.runs/ into DIR/<name>/ (summary.csv, reloads.csv, "
+                   "timeseries.csv, migrations.dot) and prints the table. Every run chosen "
+                   "(all, unless --only or --run) must have a complete part of the same file.")
     p.add_argument("scenarios", nargs="+", metavar="FILE_OR_NAME",
                    help="a scenario file, or NAME for scenarios/NAME.json")
     p.add_argument("--out", type=Path, default=ctx.top / "results", metavar="DIR",
@@ -267,7 +267,7 @@ def merge(ctx):
                  + f"\nrun them (./waf scenarios --resume {files}), or merge the others "
                  "with --only or --run")
     results = _results_module(ctx)
-    failed = []
+    failed, printed = [], False
     for name in dict.fromkeys(r.name for r in runs):
         ran = [r for r in runs if r.name == name]
         if _scenario_merge(runner, ran, out, lambda what, status, tail: failed.append(
@@ -275,6 +275,9 @@ def merge(ctx):
             summary = opts.out / name / "summary.csv"
             print(f"\n{name} ({_shown(summary)})" + _selection_said(opts.out / name))
             print(results.format_table(results.read_summary(summary)))
+            printed = True
+    if printed:
+        print(f"\n{results.LEGEND}")
     if failed:
         ctx.fail("failed:" + "".join(f"\n  {what}" for what in failed))
 
@@ -410,7 +413,7 @@ def _cached_build_type(ctx):
 
 def plot(ctx):
     """Draw PNGs of scenario results (default: all in results/) into results/<name>/plots/."""
-    p = ctx.parser("Plots RSTs by cause, restart durations, latencies and queues from "
+    p = ctx.parser("Plots RST segments by cause, restart durations, latencies and queues from "
                    "DIR/<name>/summary.csv and timeseries.csv (needs python3-matplotlib).")
     p.add_argument("names", nargs="*", metavar="NAME", help="a scenario name")
     p.add_argument("--out", type=Path, default=ctx.top / "results", metavar="DIR",

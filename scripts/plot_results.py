@@ -20,14 +20,6 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402 (after the backend is chosen)
 from matplotlib import ticker  # noqa: E402
 
-CAUSES = [
-    ("rst_accept_queue", "accept queue"),
-    ("rst_final_ack", "final ACK"),
-    ("rst_migration_failure", "migration failure"),
-    ("rst_program_drop", "program drop"),
-    ("rst_overflow", "overflow"),
-    ("rst_other", "other"),
-]
 LATENCIES = [
     ("connect_p50_ms", "connect p50"),
     ("connect_p99_ms", "connect p99"),
@@ -60,17 +52,22 @@ def figure(groups, swept):
 
 
 def rst_by_cause(name, groups, swept):
+    """RST segments (not connections) per run, stacked by cause under the trace's names:
+    a bar's height is the table's rsts."""
     fig, ax, x = figure(groups, swept)
     bottom = [0.0] * len(groups)
-    for column, label in CAUSES:
-        height = [mean(runs, column) for _, runs in groups]
-        height = [0.0 if math.isnan(h) else h for h in height]
-        ax.bar(x, height, 0.6, bottom=bottom, label=label)
+    stacks = [results.rst_means(runs) for _, runs in groups]
+    for i, cause in enumerate(results.RST_CAUSES):
+        height = [stack[i][1] for stack in stacks]
+        if not any(height):
+            continue  # a cause no run saw gets no legend entry
+        ax.bar(x, height, 0.6, bottom=bottom, label=cause)
         bottom = [b + h for b, h in zip(bottom, height)]
-    ax.set_title(f"{name}: RSTs by cause (mean over runs)")
-    ax.set_ylabel("RSTs per run")
+    ax.set_title(f"{name}: RST segments by cause (mean over runs)")
+    ax.set_ylabel("RST segments per run")
     ax.set_ylim(bottom=0)
-    ax.legend()
+    if any(bottom):
+        ax.legend()
     return fig
 
 

@@ -1,28 +1,33 @@
 """Tests of results.py: python3 -m unittest, from scripts/."""
 import csv
+import importlib.util
 import os
+import re
 import tempfile
 import unittest
 
 import results
 
-HEADER = ["run", "strategy", "policy", "seed"] + [c for c, _, _ in results.COLUMNS]
+HEADER = (["run", "strategy", "policy", "seed"] + [c for c, _, _ in results.COLUMNS]
+          + ["reloads", "capacity_per_s", "offered_load"])
 
 
 def row(run, strategy, policy="-", seed=1, **values):
+    """A summary.csv row; a keyword's "__" stands for "." (rst__final_ack: rst.final-ack)."""
     r = dict.fromkeys(HEADER, "0")
     r.update(run=str(run), strategy=strategy, policy=policy, seed=str(seed))
-    r.update({k: str(v) for k, v in values.items()})
+    for k, v in values.items():
+        if k.startswith("rst__"):
+            k = results.rst_column(k[5:].replace("_", "-"))
+        r[k] = str(v)
     return r
 
 
 def cells(table, strategy):
-    """The cells of the table line of a strategy, by header."""
-    lines = table.splitlines()[1:]  # the RST group line first
-    headers = lines[0].replace("conn p99", "conn_p99").split()
-    for line in lines[1:]:
-        if line.split()[0] == strategy:
-            return dict(zip(headers, line.split()))
+    """The cells of the table line of a strategy, by header, over every block."""
+    for key, found in results.parse_table(table).items():
+        if strategy in key:
+            return found
     raise KeyError(strategy)
 
 
@@ -72,38 +77,59 @@ class CellTest(unittest.TestCase):
 
 
 class TableTest(unittest.TestCase):
-    rows = [row(0, "close", attempts=100, completed=90, reset=10, rst_final_ack=10,
-                restart_duration_s="0.100", connect_p99_ms="1000.0"),
-            row(1, "close", seed=2, attempts=101, completed=90, reset=11, rst_final_ack=11,
-                restart_duration_s="0.200", connect_p99_ms="nan"),
-            row(2, "migrate", "last-slot", attempts=100, completed=100,
-                restart_duration_s="0.000", connect_p99_ms="20.5")]
+    rows = [row(0, "close", attempts=100, completed=90, failed=10, failed_pct="10.00",
+                reset=10, rsts=14, rst__final_ack=10, rst__listener_reply=4,
+                restart_duration_s="0.100", response_p99_ms="1000.0", reloads=1),
+            row(1, "close", seed=2, attempts=101, completed=90, failed=11, failed_pct="10.89",
+                reset=11, rsts=11, rst__final_ack=11, restart_duration_s="0.200",
+                response_p99_ms="nan", reloads=1),
+            row(2, "migrate", "last-slot", attempts=100, completed=100, migrate_success=7,
+                saved=5, restart_duration_s="0.000", response_p99_ms="20.5", reloads=1)]
 
     def test_averages_per_strategy(self):
         table = results.format_table(self.rows)
         close = cells(table, "close")
         self.assertEqual(close["runs"], "2")
-        self.assertEqual(close["conns"], "100.5")
+        self.assertEqual(close["attempts"], "100.5")
         self.assertEqual(close["done"], "90")
+        self.assertEqual(close["failed"], "10.5")
+        self.assertEqual(close["fail%"], "10.45")
         self.assertEqual(close["reset"], "10.5")
-        self.assertEqual(close["fack"], "10.5")
-        self.assertEqual(close["aq"], "0")
-        self.assertEqual(close["restart"], "0.15")
-        self.assertEqual(close["conn_p99"], "1000.0")
+        self.assertEqual(close["rsts"], "12.5")
+        self.assertEqual(close["final-ack"], "10.5")
+        self.assertEqual(close["listener-reply"], "2.0")
+        self.assertEqual(close["restart max"], "0.15")
+        self.assertEqual(close["resp p99"], "1000.0")
         self.assertEqual(close["policy"], "-")
         migrate = cells(table, "migrate")
-        self.assertEqual((migrate["policy"], migrate["runs"], migrate["conns"]),
+        self.assertEqual((migrate["policy"], migrate["runs"], migrate["attempts"]),
                          ("last-slot", "1", "100"))
+        self.assertEqual((migrate["migr"], migrate["saved"]), ("7", "5"))
+
+    def test_causes_no_run_saw_are_left_out(self):
+        close = cells(results.format_table(self.rows), "close")
+        self.assertNotIn("accept-queue", close)
+        self.assertNotIn("connection-abort", close)
+        self.assertEqual(cells(results.format_table([row(0, "close")]), "close")["rsts"], "0")
+
+    def test_conn_p99_is_gone(self):
+        self.assertNotIn("conn p99", results.format_table(self.rows))
 
     def test_layout(self):
-        lines = results.format_table(self.rows).splitlines()
-        self.assertEqual(len(lines), 4)
-        self.assertIn("RSTs by cause", lines[0])
-        # The group line spans the RST columns, from aq to ovf.
-        self.assertEqual(lines[0].index("-"), lines[1].index(" aq") + 1)
-        self.assertEqual(lines[0].rindex("-"), lines[1].index(" ovf") + 3)
-        self.assertEqual(len({len(line) for line in lines[1:]}), 1)  # numbers right-aligned
-        self.assertLessEqual(max(map(len, lines)), 120)
+        blocks = [b.splitlines() for b in results.format_table(self.rows).split("\n\n")]
+        self.assertEqual(len(blocks), 2)
+        titles = [[t.strip(" -") for t in re.findall(r"-+ [^-]+ -+", b[0])] for b in blocks]
+        self.assertEqual(titles, [["connections"],
+                                  ["RST segments", "migrated", "latency ms"]])
+        for lines in blocks:
+            self.assertEqual(len(lines), 4)  # group line, headers, close, migrate
+            self.assertEqual(lines[1].split()[:3], ["strategy", "policy", "runs"])
+            self.assertLessEqual(max(map(len, lines)), results.WIDTH)
+            self.assertEqual(len({len(line) for line in lines[1:]}), 1)  # right-aligned
+            # Each group's dashes span its columns: from its first header to its last.
+            for match in re.finditer(r"-+ [^-]+ -+", lines[0]):
+                self.assertEqual(lines[1][match.start() - 1], " ")
+                self.assertNotEqual(lines[1][match.end() - 1], " ")
 
     def test_policy_column_only_with_migrate(self):
         table = results.format_table([row(0, "close"), row(1, "drain-steer")])
@@ -123,16 +149,80 @@ class TableTest(unittest.TestCase):
         self.assertEqual(results.format_table(read), results.format_table(self.rows))
 
 
+class NotesTest(unittest.TestCase):
+    def test_overload_is_warned_per_line(self):
+        rows = [row(0, "close", offered_load="1.250", capacity_per_s="4000.0"),
+                row(1, "migrate", "hash", offered_load="0.500", capacity_per_s="4000.0")]
+        notes = results.format_table(rows).split("\n\n")[-1]
+        self.assertIn("warning: close: the clients offer 1.25 times what the workers can "
+                      "serve (4000 connections/s", " ".join(notes.split()))
+        self.assertNotIn("migrate", notes)
+
+    def test_one_warning_when_every_line_is_overloaded_alike(self):
+        rows = [row(0, "close", offered_load="2.500", capacity_per_s="800.0"),
+                row(1, "migrate", "hash", offered_load="2.500", capacity_per_s="800.0")]
+        [notes] = results.format_notes(rows)
+        self.assertEqual(notes.count("warning:"), 1)
+        self.assertTrue(notes.startswith("warning: every line: the clients offer 2.50 times"))
+
+    def test_no_note_for_one_reload_at_or_under_capacity(self):
+        rows = [row(0, "close", offered_load="1.000", reloads=1)]
+        self.assertEqual(results.format_notes(rows), [])
+
+    def test_several_reloads_say_the_aggregate(self):
+        notes = results.format_notes([row(0, "close", reloads=21)])
+        self.assertEqual(len(notes), 1)
+        self.assertIn("each run has 21 reloads; the table shows the longest", notes[0])
+        self.assertIn("reloads.csv", notes[0])
+
+
+class NamesTest(unittest.TestCase):
+    """One name per RST cause in summary.csv, the table, the legend and the plot."""
+
+    def test_table_headers_are_the_cause_names(self):
+        seen = row(0, "close", **{f"rst__{c.replace('-', '_')}": 1 for c in results.RST_CAUSES})
+        line = cells(results.format_table([seen]), "close")
+        for cause in results.RST_CAUSES:
+            self.assertEqual(line[cause], "1", cause)
+            self.assertIn(cause, results.LEGEND)
+        self.assertEqual(line["rsts"], "0")  # the total is its own column, not a sum here
+
+    def test_columns(self):
+        self.assertEqual([results.rst_column(c) for c in results.RST_CAUSES],
+                         [c for c, _, _ in results.COLUMNS if c.startswith("rst.")])
+
+    def test_rst_means_add_up_to_rsts(self):
+        runs = [row(0, "close", rsts=14, rst__final_ack=10, rst__listener_reply=4),
+                row(1, "close", rsts=11, rst__final_ack=11)]
+        means = dict(results.rst_means(runs))
+        self.assertEqual(list(means), results.RST_CAUSES)
+        self.assertEqual(sum(means.values()), 12.5)
+        self.assertEqual(cells(results.format_table(runs), "close")["rsts"], "12.5")
+
+    @unittest.skipUnless(importlib.util.find_spec("matplotlib"), "needs python3-matplotlib")
+    def test_plot_stacks_segments_by_the_same_names(self):
+        import plot_results
+        runs = [row(0, "close", reset=9, rsts=14, rst__final_ack=10, rst__listener_reply=4),
+                row(1, "close", seed=2, reset=11, rsts=11, rst__final_ack=11)]
+        groups = results.group_runs(runs)
+        fig = plot_results.rst_by_cause("t", groups, [])
+        ax = fig.axes[0]
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        self.assertEqual(labels, ["final-ack", "listener-reply"])
+        self.assertEqual(sum(p.get_height() for p in ax.patches), 12.5)  # the table's rsts
+        plot_results.plt.close(fig)
+
+
 class CompareTest(unittest.TestCase):
     # A: close over two seeds; B: close over one, and migrate/hash only in B.
-    a = [row(0, "close", attempts=100, completed=90, reset=10, rst_final_ack=10,
-             restart_duration_s="0.100", connect_p99_ms="20.0"),
-         row(1, "close", seed=2, attempts=101, completed=90, reset=11, rst_final_ack=11,
-             restart_duration_s="0.200", connect_p99_ms="21.0")]
+    a = [row(0, "close", attempts=100, completed=90, reset=10, rst__final_ack=10,
+             restart_duration_s="0.100", response_p99_ms="20.0"),
+         row(1, "close", seed=2, attempts=101, completed=90, reset=11, rst__final_ack=11,
+             restart_duration_s="0.200", response_p99_ms="21.0")]
     b = [row(0, "close", attempts=100, completed=100, restart_duration_s="0.050",
-             connect_p99_ms="20.0"),
+             response_p99_ms="20.0"),
          row(1, "migrate", "hash", attempts=100, completed=100, migrate_success=12,
-             restart_duration_s="0.000", connect_p99_ms="20.0")]
+             restart_duration_s="0.000", response_p99_ms="20.0")]
 
     def lines(self):
         """{(line, metric): (A, B, B-A)}; the line's label is on its first metric only."""
@@ -152,16 +242,18 @@ class CompareTest(unittest.TestCase):
         self.assertEqual(found[("close", "attempts")], ("100.5", "100", "-0.5"))
         self.assertEqual(found[("close", "completed")], ("90", "100", "+10"))
         self.assertEqual(found[("close", "reset")], ("10.5", "0", "-10.5"))
-        self.assertEqual(found[("close", "rst_final_ack")], ("10.5", "0", "-10.5"))
-        self.assertEqual(found[("close", "rst_accept_queue")], ("0", "0", "0"))
+        self.assertEqual(found[("close", "rst.final-ack")], ("10.5", "0", "-10.5"))
+        # A cause neither set saw is left out, as in the table.
+        self.assertNotIn(("close", "rst.accept-queue"), found)
         self.assertEqual(found[("close", "restart_duration_s")], ("0.15", "0.05", "-0.10"))
-        self.assertEqual(found[("close", "connect_p99_ms")], ("20.5", "20.0", "-0.5"))
+        self.assertEqual(found[("close", "response_p99_ms")], ("20.5", "20.0", "-0.5"))
 
     def test_a_line_in_one_set_only(self):
         found = self.lines()
         self.assertEqual(found[("migrate/hash", "runs")], ("-", "1", "-"))
         self.assertEqual(found[("migrate/hash", "migrate_success")], ("-", "12", "-"))
-        metrics = 1 + len(results.COLUMNS)
+        metrics = 1 + len(results.shown_columns(self.a, self.b))
+        self.assertEqual(metrics, 1 + len(results.COLUMNS) - len(results.RST_CAUSES) + 1)
         self.assertEqual(len(found), 2 * metrics)
 
     def test_swept_values_tell_lines_apart(self):

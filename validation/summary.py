@@ -11,13 +11,15 @@ from . import counters
 
 # The simulator's metric columns, in its order (helper/scenario-runner.cc).
 METRICS = [
-    "attempts", "completed", "reset", "refused", "timeout", "unfinished",
-    "rst_accept_queue", "rst_final_ack", "rst_migration_failure", "rst_program_drop",
-    "rst_overflow", "rst_other", "migrate_success", "migrate_failure", "migrated_close",
-    "migrated_synack_timer", "migrated_final_ack", "listen_overflows", "listen_drops",
-    "syncookies_sent", "restart_duration_s", "connect_p50_ms", "connect_p99_ms",
-    "response_p50_ms", "response_p99_ms", "accept_wait_p50_ms", "accept_wait_p99_ms",
-    "reload_at_s",
+    "attempts", "completed", "failed", "failed_pct", "reset", "refused", "timeout",
+    "unfinished", "rsts", "rst.accept-queue", "rst.final-ack", "rst.migration-failure",
+    "rst.program-drop", "rst.overflow", "rst.no-listener", "rst.listener-reply",
+    "rst.embryonic", "rst.connection-abort", "migrate_success", "migrate_failure",
+    "migrated_close", "migrated_synack_timer", "migrated_final_ack", "migrated_connections",
+    "saved", "listen_overflows", "listen_drops", "syncookies_sent", "reloads",
+    "restart_duration_s", "connect_p50_ms", "connect_p99_ms", "response_p50_ms",
+    "response_p99_ms", "accept_wait_p50_ms", "accept_wait_p99_ms", "reload_at_s",
+    "capacity_per_s", "offered_load",
 ]
 
 # Measured by our own clients and master on the real sockets.
@@ -45,12 +47,16 @@ def row(index, plan, params, client, server):
     r.update(dict.fromkeys(METRICS, ""))
     for k in _FROM_CLIENTS:
         r[k] = str(client[k])
+    failed = client["reset"] + client["refused"] + client["timeout"]
+    r["failed"] = str(failed)
+    r["failed_pct"] = f"{100 * failed / client['attempts']:.2f}" if client["attempts"] else "nan"
     for k, v in counters.summary_columns(server["counters"]).items():
         r[k] = str(v)
     r["restart_duration_s"] = f"{server['restart_duration_s']:.3f}"
     for k in _MILLIS:
         r[k] = "nan" if client[k] is None else f"{client[k]:.3f}"
     reloads = [e["at"] for e in plan["events"] if e["action"] in ("reload", "upgrade")]
+    r["reloads"] = str(len(reloads))
     r["reload_at_s"] = f"{reloads[0]:.3f}" if reloads else "nan"
     return r
 

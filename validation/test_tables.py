@@ -47,16 +47,16 @@ class VerdictTest(unittest.TestCase):
         def row(seed, completed, overflows):
             return {"run": "0", "rate": "100", "strategy": "-", "policy": "-",
                     "seed": str(seed), "completed": str(completed),
-                    "listen_overflows": str(overflows), "rst_final_ack": ""}
+                    "listen_overflows": str(overflows), "rst.final-ack": ""}
         sim = [row(1, 10, 5), row(2, 12, 5)]
         kernel = [row(1, 11, 9), row(2, 11, 10)]
-        sim[0]["rst_final_ack"] = sim[1]["rst_final_ack"] = "3"
+        sim[0]["rst.final-ack"] = sim[1]["rst.final-ack"] = "3"
         [(label, seeds, lines)] = compare.compare(sim, kernel)
         self.assertEqual((label, seeds), ("rate=100", 2))
         by_metric = {m: (s, k, v) for m, s, k, v in lines}
         self.assertEqual(by_metric["completed"], ("11 (10-12)", "11 (11-11)", "in"))
         self.assertEqual(by_metric["listen_overflows"], ("5 (5-5)", "9.5 (9-10)", "out"))
-        self.assertNotIn("rst_final_ack", by_metric)  # the kernel cannot give it
+        self.assertNotIn("rst.final-ack", by_metric)  # the kernel cannot give it
         self.assertEqual(compare.agreement([(label, seeds, lines)]), (1, 2))
 
     def test_runs_that_fell_behind_are_left_out_of_the_agreement(self):
@@ -121,8 +121,10 @@ class SummaryTest(unittest.TestCase):
         self.assertEqual(list(r), ["run", "clients.rate", "strategy", "policy", "seed",
                                    *summary.METRICS])
         self.assertEqual((r["strategy"], r["policy"], r["seed"]), ("migrate", "hash", "3"))
-        self.assertEqual((r["migrate_success"], r["rst_accept_queue"], r["connect_p99_ms"],
+        self.assertEqual((r["migrate_success"], r["rst.accept-queue"], r["connect_p99_ms"],
                           r["reload_at_s"]), ("2", "", "nan", "2.000"))
+        # Failed as the simulator counts it: reset + refused + timeout, of the attempts.
+        self.assertEqual((r["failed"], r["failed_pct"], r["reloads"]), ("1", "25.00", "1"))
 
 
 if __name__ == "__main__":

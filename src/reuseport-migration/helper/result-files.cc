@@ -44,6 +44,34 @@ Lines(const std::vector<std::string>& lines)
     return s;
 }
 
+/// \return the cells joined with commas
+std::string
+Csv(const std::vector<std::string>& cells)
+{
+    std::string s;
+    for (size_t i = 0; i < cells.size(); ++i)
+    {
+        s += (i ? "," : "") + cells[i];
+    }
+    return s;
+}
+
+/// \return a CSV file's header line, with its newline; "" if it has none
+std::string
+HeaderLine(const std::string& csv)
+{
+    auto nl = csv.find('\n');
+    return nl == std::string::npos ? "" : csv.substr(0, nl + 1);
+}
+
+/// \return a CSV file's lines after the header
+std::string
+BodyLines(const std::string& csv)
+{
+    auto nl = csv.find('\n');
+    return nl == std::string::npos ? "" : csv.substr(nl + 1);
+}
+
 /// \return a DOT string literal
 std::string
 Quote(const std::string& s)
@@ -89,14 +117,14 @@ ResultFiles::WritePart(const std::string& dir,
     fs::path part = PartDir(dir, run);
     fs::create_directories(part);
     fs::remove(part / "done");
-    std::string header;
-    std::string row;
-    for (size_t i = 0; i < r.header.size(); ++i)
+    WriteAtomically((part / "summary.csv").string(), Lines({Csv(r.header), Csv(r.row)}));
+    // One row per reload; the header even without one, so that a merge finds it.
+    std::vector<std::string> reloads{Csv(r.reloadsHeader)};
+    for (const auto& cells : r.reloads)
     {
-        header += (i ? "," : "") + r.header[i];
-        row += (i ? "," : "") + r.row[i];
+        reloads.push_back(Csv(cells));
     }
-    WriteAtomically((part / "summary.csv").string(), header + "\n" + row + "\n");
+    WriteAtomically((part / "reloads.csv").string(), Lines(reloads));
     WriteAtomically((part / "timeseries.csv").string(), Lines(r.timeseries));
     WriteAtomically((part / "connections.csv").string(), Lines(r.connections));
     std::ostringstream dot;
@@ -150,6 +178,7 @@ ResultFiles::Merge(const std::string& dir,
 {
     fs::path base(dir);
     std::string summary;
+    std::string reloads;
     std::string timeseries = ScenarioRunner::TimeseriesHeader() + "\n";
     std::string conns = ScenarioRunner::ConnectionsHeader() + "\n";
     std::string dot = "digraph migrations {\n  node [shape=box];\n";
@@ -175,12 +204,17 @@ ResultFiles::Merge(const std::string& dir,
                                      part.string() + hint);
         }
         std::string s = ReadAll(part / "summary.csv");
-        auto nl = s.find('\n');
         if (summary.empty())
         {
-            summary = s.substr(0, nl + 1);
+            summary = HeaderLine(s);
         }
-        summary += s.substr(nl + 1);
+        summary += BodyLines(s);
+        std::string r = ReadAll(part / "reloads.csv");
+        if (reloads.empty())
+        {
+            reloads = HeaderLine(r);
+        }
+        reloads += BodyLines(r);
         timeseries += ReadAll(part / "timeseries.csv");
         conns += ReadAll(part / "connections.csv");
         dot += ReadAll(part / "migrations.dot");
@@ -200,6 +234,7 @@ ResultFiles::Merge(const std::string& dir,
     fs::remove_all(fresh);
     fs::create_directories(fresh);
     WriteAtomically((fresh / "summary.csv").string(), summary);
+    WriteAtomically((fresh / "reloads.csv").string(), reloads);
     WriteAtomically((fresh / "timeseries.csv").string(), timeseries);
     WriteAtomically((fresh / "migrations.dot").string(), dot);
     if (connections)

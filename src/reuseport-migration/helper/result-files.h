@@ -17,9 +17,9 @@ namespace ns3
 /**
  * \ingroup reuseport-migration
  * \brief The result files of a scenario: each run writes its part under
- * `DIR/.runs/K/`; a merge combines the parts into `summary.csv`, `timeseries.csv`,
- * `migrations.dot` (and `connections.csv`, `pcap/`). Every file is written under a
- * temporary name and renamed when complete, so no half-written file is ever seen.
+ * `DIR/.runs/K/`; a merge combines the parts into `summary.csv`, `reloads.csv`,
+ * `timeseries.csv`, `migrations.dot` (and `connections.csv`, `pcap/`). Every file is written under
+ * a temporary name and renamed when complete, so no half-written file is ever seen.
  */
 class ResultFiles
 {

@@ -5,6 +5,7 @@
 #include "scenario-runner.h"
 
 #include "reuseport-helper.h"
+#include "run-summary.h"
 #include "scenario-programs.h"
 #include "topology-builder.h"
 
@@ -14,6 +15,7 @@
 #include "ns3/client-tcp-stack.h"
 #include "ns3/config.h"
 #include "ns3/core-module.h"
+#include "ns3/ipv4.h"
 #include "ns3/nginx-master.h"
 #include "ns3/point-to-point-net-device.h"
 #include "ns3/reuseport-listener.h"
@@ -68,25 +70,6 @@ Format(const char* fmt, Args... args)
     return buf;
 }
 
-/// A duration in milliseconds with microsecond precision, or "nan".
-std::string
-Millis(double ms)
-{
-    return std::isnan(ms) ? "nan" : Format("%.3f", ms);
-}
-
-/// Nearest-rank percentile of a sorted sample; NaN when empty.
-double
-Percentile(const std::vector<double>& sorted, double p)
-{
-    if (sorted.empty())
-    {
-        return std::nan("");
-    }
-    auto rank = static_cast<size_t>(std::ceil(p / 100.0 * sorted.size()));
-    return sorted[std::max<size_t>(rank, 1) - 1];
-}
-
 /// A listener's name in migrations.dot.
 std::string
 ListenerName(Ptr<const ReuseportListener> l)
@@ -103,6 +86,11 @@ struct Collector
     std::map<std::pair<std::string, std::string>, uint64_t> edges; //!< from -> to
     std::map<uint64_t, Time> queuedAt;                             //!< tuple key -> first queued
     std::vector<double> acceptWaitMs;                              //!< queue to accept()
+    std::map<Ipv4Address, size_t> clientHost; //!< client address -> load generator index
+    /// (load generator, client port) -> time of the last successful hop of its connection
+    std::map<std::pair<size_t, uint16_t>, Time> migratedAt;
+    uint64_t migratedConnections{0}; //!< client connections migrated at least once
+    uint64_t saved{0};               //!< of those, completed
 
     static uint64_t Key(const FourTuple& t)
     {
@@ -188,18 +176,40 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
         hosts.Get(i)->AddApplication(g);
         g->SetStartTime(s.clients.start);
         g->SetStopTime(s.clients.stop);
+        Ptr<Ipv4> ip = hosts.Get(i)->GetObject<Ipv4>();
+        for (uint32_t f = 0; ip && f < ip->GetNInterfaces(); ++f)
+        {
+            for (uint32_t a = 0; a < ip->GetNAddresses(f); ++a)
+            {
+                collector->clientHost[ip->GetAddress(f, a).GetLocal()] = i;
+            }
+        }
         g->TraceConnectWithoutContext(
             "Outcome",
-            Callback<void, Ptr<const ClientConnection>>([collector](Ptr<const ClientConnection> c) {
-                collector->completed += c->GetOutcome() == ConnectionOutcome::COMPLETED ? 1 : 0;
-            }));
+            Callback<void, Ptr<const ClientConnection>>(
+                [collector, i](Ptr<const ClientConnection> c) {
+                    bool completed = c->GetOutcome() == ConnectionOutcome::COMPLETED;
+                    collector->completed += completed ? 1 : 0;
+                    // A hop of this connection, not of an earlier one from the same port: it
+                    // happened after this connection's SYN.
+                    auto it = collector->migratedAt.find({i, c->GetLocalPort()});
+                    if (it != collector->migratedAt.end())
+                    {
+                        if (it->second >= c->GetStartTime())
+                        {
+                            collector->migratedConnections++;
+                            collector->saved += completed ? 1 : 0;
+                        }
+                        collector->migratedAt.erase(it);
+                    }
+                }));
         generators.push_back(g);
     }
 
     // Observers of the kernel model.
     stack->TraceConnectWithoutContext(
         "Migration",
-        ReuseportStack::MigrationCallback([collector](const FourTuple&,
+        ReuseportStack::MigrationCallback([collector](const FourTuple& t,
                                                       MigrationPoint,
                                                       Ptr<const ReuseportListener> from,
                                                       Ptr<const ReuseportListener> to,
@@ -208,6 +218,11 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
             {
                 collector->migrations++;
                 collector->edges[{ListenerName(from), ListenerName(to)}]++;
+                auto host = collector->clientHost.find(t.remote);
+                if (host != collector->clientHost.end())
+                {
+                    collector->migratedAt[{host->second, t.remotePort}] = Simulator::Now();
+                }
             }
         }));
     stack->TraceConnectWithoutContext(
@@ -478,24 +493,29 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
     }
 
     // Outcomes, and the conservation check.
-    uint64_t attempts = 0;
+    RunMeasures m;
     std::map<ConnectionOutcome, uint64_t> outcomes;
-    std::vector<double> connectMs;
-    std::vector<double> responseMs;
     for (size_t h = 0; h < generators.size(); ++h)
     {
-        attempts += generators[h]->GetAttempts();
+        m.attempts += generators[h]->GetAttempts();
         for (const auto& c : generators[h]->GetConnections())
         {
             outcomes[c->GetOutcome()]++;
+            // A connection still open at the end was never reported: its hops count here.
+            auto hop = collector->migratedAt.find({h, c->GetLocalPort()});
+            if (c->GetOutcome() == ConnectionOutcome::PENDING &&
+                hop != collector->migratedAt.end() && hop->second >= c->GetStartTime())
+            {
+                collector->migratedConnections++;
+            }
             if (c->WasConnected())
             {
-                connectMs.push_back((c->GetConnectedTime() - c->GetStartTime()).GetSeconds() *
-                                    1000);
+                m.connectMs.push_back((c->GetConnectedTime() - c->GetStartTime()).GetSeconds() *
+                                      1000);
             }
             if (c->GetOutcome() == ConnectionOutcome::COMPLETED)
             {
-                responseMs.push_back((c->GetEndTime() - c->GetStartTime()).GetSeconds() * 1000);
+                m.responseMs.push_back((c->GetEndTime() - c->GetStartTime()).GetSeconds() * 1000);
             }
             if (s.output.connections)
             {
@@ -513,103 +533,44 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
             }
         }
     }
-    uint64_t completed = outcomes[ConnectionOutcome::COMPLETED];
-    uint64_t reset = outcomes[ConnectionOutcome::RESET];
-    uint64_t refused = outcomes[ConnectionOutcome::REFUSED];
-    uint64_t timeout = outcomes[ConnectionOutcome::TIMEOUT];
-    uint64_t unfinished = outcomes[ConnectionOutcome::PENDING];
-    if (attempts != completed + reset + refused + timeout + unfinished)
+    m.completed = outcomes[ConnectionOutcome::COMPLETED];
+    m.reset = outcomes[ConnectionOutcome::RESET];
+    m.refused = outcomes[ConnectionOutcome::REFUSED];
+    m.timeout = outcomes[ConnectionOutcome::TIMEOUT];
+    m.unfinished = outcomes[ConnectionOutcome::PENDING];
+    if (m.attempts != m.completed + m.reset + m.refused + m.timeout + m.unfinished)
     {
         result.conserved = false;
         std::ostringstream os;
-        os << "attempts " << attempts << " != completed " << completed << " + reset " << reset
-           << " + refused " << refused << " + timeout " << timeout << " + unfinished "
-           << unfinished;
+        os << "attempts " << m.attempts << " != completed " << m.completed << " + reset " << m.reset
+           << " + refused " << m.refused << " + timeout " << m.timeout << " + unfinished "
+           << m.unfinished;
         result.violation = os.str();
     }
-    std::sort(connectMs.begin(), connectMs.end());
-    std::sort(responseMs.begin(), responseMs.end());
-    std::sort(collector->acceptWaitMs.begin(), collector->acceptWaitMs.end());
+    std::sort(m.connectMs.begin(), m.connectMs.end());
+    std::sort(m.responseMs.begin(), m.responseMs.end());
+    m.acceptWaitMs = collector->acceptWaitMs;
+    std::sort(m.acceptWaitMs.begin(), m.acceptWaitMs.end());
 
-    // The restart: reload signal to the last retired socket closed; still open at the end
-    // counts until the end.
-    double restart = 0;
-    double reloadAt = std::nan("");
-    for (const auto& r : master->GetRestarts())
-    {
-        Time end = r.done ? r.end : s.duration;
-        restart = std::max(restart, (end - r.start).GetSeconds());
-        if (std::isnan(reloadAt))
-        {
-            reloadAt = r.start.GetSeconds();
-        }
-    }
-
-    std::string strategy = "-";
-    std::string policy = "-";
-    for (const auto& e : s.events)
-    {
-        if (e.action == "reload" || e.action == "upgrade")
-        {
-            strategy = e.strategy;
-            policy = e.strategy == "migrate" ? e.policy : "-";
-            break;
-        }
-    }
-
-    auto rst = [&stack](RstCause c) { return stack->GetRstCount(c); };
     const TcpMib& mib = stack->GetMib();
-    uint64_t rstKnown = rst(RstCause::ACCEPT_QUEUE_PURGE) + rst(RstCause::ORPHANED_REQUEST) +
-                        rst(RstCause::MIGRATION_FAILURE) + rst(RstCause::PROGRAM_DROP) +
-                        rst(RstCause::ABORT_ON_OVERFLOW);
-    auto col = [&result](const std::string& name, const std::string& value) {
-        result.header.push_back(name);
-        result.row.push_back(value);
-    };
-    col("run", runId);
-    for (const auto& [key, value] : run.params)
+    for (size_t c = 0; c < m.rsts.size(); ++c)
     {
-        if (key != "seed" && key != "strategy" && key != "policy")
-        {
-            col(key, value);
-        }
+        m.rsts[c] = stack->GetRstCount(static_cast<RstCause>(c));
     }
-    col("strategy", strategy);
-    col("policy", policy);
-    col("seed", std::to_string(s.seed));
-    col("attempts", std::to_string(attempts));
-    col("completed", std::to_string(completed));
-    col("reset", std::to_string(reset));
-    col("refused", std::to_string(refused));
-    col("timeout", std::to_string(timeout));
-    col("unfinished", std::to_string(unfinished));
-    col("rst_accept_queue", std::to_string(rst(RstCause::ACCEPT_QUEUE_PURGE)));
-    col("rst_final_ack", std::to_string(rst(RstCause::ORPHANED_REQUEST)));
-    col("rst_migration_failure", std::to_string(rst(RstCause::MIGRATION_FAILURE)));
-    col("rst_program_drop", std::to_string(rst(RstCause::PROGRAM_DROP)));
-    col("rst_overflow", std::to_string(rst(RstCause::ABORT_ON_OVERFLOW)));
-    col("rst_other", std::to_string(mib.Get(TcpMib::TCP_OUT_RSTS) - rstKnown));
-    col("migrate_success", std::to_string(mib.Get(TcpMib::TCP_MIGRATE_REQ_SUCCESS)));
-    col("migrate_failure", std::to_string(mib.Get(TcpMib::TCP_MIGRATE_REQ_FAILURE)));
-    col("migrated_close",
-        std::to_string(stack->GetMigrationCount(MigrationPoint::CLOSE, MigrationResult::SUCCESS)));
-    col("migrated_synack_timer",
-        std::to_string(
-            stack->GetMigrationCount(MigrationPoint::SYNACK_TIMER, MigrationResult::SUCCESS)));
-    col("migrated_final_ack",
-        std::to_string(
-            stack->GetMigrationCount(MigrationPoint::FINAL_ACK, MigrationResult::SUCCESS)));
-    col("listen_overflows", std::to_string(mib.Get(TcpMib::LISTEN_OVERFLOWS)));
-    col("listen_drops", std::to_string(mib.Get(TcpMib::LISTEN_DROPS)));
-    col("syncookies_sent", std::to_string(mib.Get(TcpMib::SYNCOOKIES_SENT)));
-    col("restart_duration_s", Format("%.3f", restart));
-    col("connect_p50_ms", Millis(Percentile(connectMs, 50)));
-    col("connect_p99_ms", Millis(Percentile(connectMs, 99)));
-    col("response_p50_ms", Millis(Percentile(responseMs, 50)));
-    col("response_p99_ms", Millis(Percentile(responseMs, 99)));
-    col("accept_wait_p50_ms", Millis(Percentile(collector->acceptWaitMs, 50)));
-    col("accept_wait_p99_ms", Millis(Percentile(collector->acceptWaitMs, 99)));
-    col("reload_at_s", std::isnan(reloadAt) ? "nan" : Format("%.3f", reloadAt));
+    m.migrateSuccess = mib.Get(TcpMib::TCP_MIGRATE_REQ_SUCCESS);
+    m.migrateFailure = mib.Get(TcpMib::TCP_MIGRATE_REQ_FAILURE);
+    m.migratedClose = stack->GetMigrationCount(MigrationPoint::CLOSE, MigrationResult::SUCCESS);
+    m.migratedSynackTimer =
+        stack->GetMigrationCount(MigrationPoint::SYNACK_TIMER, MigrationResult::SUCCESS);
+    m.migratedFinalAck =
+        stack->GetMigrationCount(MigrationPoint::FINAL_ACK, MigrationResult::SUCCESS);
+    m.migratedConnections = collector->migratedConnections;
+    m.saved = collector->saved;
+    m.listenOverflows = mib.Get(TcpMib::LISTEN_OVERFLOWS);
+    m.listenDrops = mib.Get(TcpMib::LISTEN_DROPS);
+    m.syncookiesSent = mib.Get(TcpMib::SYNCOOKIES_SENT);
+    m.restarts = master->GetRestarts();
+    RunSummary::Fill(run, m, result);
 
     for (const auto& [edge, n] : collector->edges)
     {

@@ -22,9 +22,11 @@ namespace ns3
  */
 struct RunResult
 {
-    std::vector<std::string> header;     //!< summary.csv columns
-    std::vector<std::string> row;        //!< this run's values
-    std::vector<std::string> timeseries; //!< timeseries.csv lines (no header)
+    std::vector<std::string> header;               //!< summary.csv columns
+    std::vector<std::string> row;                  //!< this run's values
+    std::vector<std::string> reloadsHeader;        //!< reloads.csv columns
+    std::vector<std::vector<std::string>> reloads; //!< reloads.csv rows, one per reload
+    std::vector<std::string> timeseries;           //!< timeseries.csv lines (no header)
     std::vector<std::tuple<std::string, std::string, uint64_t>> edges; //!< migrations
     std::vector<std::string> connections; //!< connections.csv lines (no header)
     std::vector<std::string> pcaps;       //!< pcap files written

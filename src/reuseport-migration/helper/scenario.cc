@@ -4,8 +4,10 @@
 
 #include "scenario.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <limits>
 
 namespace ns3
 {
@@ -101,6 +103,36 @@ DurationDistribution::ToRandomVariableString() const
     default:
         return "ns3::ConstantRandomVariable[Constant=" + SecondsText(value) + "]";
     }
+}
+
+Time
+DurationDistribution::GetMean() const
+{
+    switch (kind)
+    {
+    case EXPONENTIAL:
+        return mean;
+    case UNIFORM:
+        return Time((min.GetTimeStep() + max.GetTimeStep()) / 2);
+    case CONSTANT:
+    default:
+        return value;
+    }
+}
+
+double
+ServerCapacity(const Scenario& s)
+{
+    uint32_t workers = s.server.workers;
+    for (const auto& e : s.events)
+    {
+        if ((e.action == "reload" || e.action == "upgrade") && e.workers)
+        {
+            workers = std::min(workers, *e.workers);
+        }
+    }
+    double service = s.server.serviceTime.GetMean().GetSeconds();
+    return service > 0 ? workers / service : std::numeric_limits<double>::infinity();
 }
 
 } // namespace ns3

@@ -68,6 +68,9 @@ struct DurationDistribution
 
     /// \return an ns-3 RandomVariableStream in seconds, as an attribute string
     std::string ToRandomVariableString() const;
+
+    /// \return the mean duration
+    Time GetMean() const;
 };
 
 /**
@@ -230,6 +233,15 @@ struct Scenario
     Time maxWall;                           //!< wall-clock budget per run (0: none)
     std::vector<std::string> warnings;      //!< legal but costly: "PATH: why"
 };
+
+/**
+ * \ingroup reuseport-migration
+ * \brief What the server can serve: its fewest workers, at the start or after any reload
+ * or upgrade, each serving one request per mean service time.
+ * \param s a scenario
+ * \return requests per second (infinity if the mean service time is 0)
+ */
+double ServerCapacity(const Scenario& s);
 
 /**
  * \ingroup reuseport-migration

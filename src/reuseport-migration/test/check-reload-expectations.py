@@ -25,22 +25,30 @@ def main(results):
     for r in rows:
         check(n(r, "attempts") == n(r, "completed") + n(r, "reset") + n(r, "refused")
               + n(r, "timeout") + n(r, "unfinished"), f"run {r['run']}: conservation")
-        check(n(r, "rst_migration_failure") == n(r, "rst_program_drop") ==
-              n(r, "rst_overflow") == 0, f"run {r['run']}: unexpected RST causes")
+        check(n(r, "failed") == n(r, "reset") + n(r, "refused") + n(r, "timeout"),
+              f"run {r['run']}: failed is not reset + refused + timeout")
+        check(n(r, "rst.migration-failure") == n(r, "rst.program-drop") ==
+              n(r, "rst.overflow") == 0, f"run {r['run']}: unexpected RST causes")
+        # RST segments, by cause, add up to all of them.
+        check(n(r, "rsts") == sum(n(r, k) for k in r if k.startswith("rst.")),
+              f"run {r['run']}: rsts is not the sum of its causes")
     for r in by["close"]:
-        held = n(r, "rst_accept_queue") + n(r, "rst_final_ack")
+        held = n(r, "rst.accept-queue") + n(r, "rst.final-ack")
         check(held > 0, f"close run {r['run']}: no RST")
-        check(n(r, "rst_final_ack") > 0, f"close run {r['run']}: no final-ack RST")
+        check(n(r, "rst.final-ack") > 0, f"close run {r['run']}: no final-ack RST")
         # One reset client per queued child and per request reached by its final ACK.
         check(n(r, "reset") == held, f"close run {r['run']}: reset {r['reset']} != {held}")
         check(float(r["restart_duration_s"]) == 0, f"close run {r['run']}: restart not instant")
     for s in ("migrate", "drain-steer", "drain-count", "handover"):
         for r in by[s]:
-            rsts = sum(n(r, k) for k in ("rst_accept_queue", "rst_final_ack", "rst_other"))
-            check(rsts == 0, f"{s} run {r['run']}: {rsts} RSTs")
+            check(n(r, "rsts") == 0, f"{s} run {r['run']}: {r['rsts']} RSTs")
             check(n(r, "reset") == 0, f"{s} run {r['run']}: {r['reset']} resets")
     for r in by["migrate"]:
         check(n(r, "migrate_success") > 0, f"migrate run {r['run']}: nothing migrated")
+        # Every connection migrated completes (nothing fails), and each took a hop or more.
+        check(0 < n(r, "saved") == n(r, "migrated_connections") <= n(r, "migrate_success"),
+              f"migrate run {r['run']}: saved {r['saved']}, migrated connections "
+              f"{r['migrated_connections']}, hops {r['migrate_success']}")
     close_restart = max(float(r["restart_duration_s"]) for r in by["close"])
     for s in ("drain-steer", "drain-count"):
         for r in by[s]:

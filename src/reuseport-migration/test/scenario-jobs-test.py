@@ -9,6 +9,7 @@ RUNNER is the built scenario-runner; ./waf uses it through WAF_SCENARIO_RUNNER (
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -19,6 +20,9 @@ import unittest
 from pathlib import Path
 
 TOP = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(TOP / "scripts"))
+import results  # noqa: E402 (scripts/results.py: how the table is read back)
+
 RUNNER = None  # set from the command line
 
 # 2 strategies x 2 seeds; --list names the runs in sweep order:
@@ -36,7 +40,7 @@ SWEEP = {
     "events": [{"at": "1s", "action": "reload", "listen_change": True}],
     "sweep": {"strategy": ["close", "migrate"], "seed": [1, 2]},
 }
-RESULT_FILES = ("summary.csv", "timeseries.csv", "migrations.dot")
+RESULT_FILES = ("summary.csv", "reloads.csv", "timeseries.csv", "migrations.dot")
 
 
 def rows(path):
@@ -235,10 +239,10 @@ class JobsTest(unittest.TestCase):
 
 
 class TableCompareTest(unittest.TestCase):
-    HEADER = ["run", "strategy", "policy", "seed", "attempts", "completed", "reset",
-              "refused", "timeout", "unfinished", "rst_accept_queue", "rst_final_ack",
-              "rst_migration_failure", "rst_program_drop", "rst_overflow", "migrate_success",
-              "restart_duration_s", "connect_p99_ms"]
+    HEADER = ["run", "strategy", "policy", "seed", "attempts", "completed", "failed",
+              "failed_pct", "reset", "refused", "timeout", "unfinished", "rsts",
+              "rst.accept-queue", "rst.final-ack", "migrate_success", "saved",
+              "restart_duration_s", "response_p50_ms", "response_p99_ms", "accept_wait_p99_ms"]
 
     def setUp(self):
         self.tmp = Path(tempfile.mkdtemp(prefix="scenario-table-"))
@@ -256,28 +260,39 @@ class TableCompareTest(unittest.TestCase):
 
     def test_table(self):
         self.write(self.tmp / "results" / "before",
-                   ["0,close,-,1,100,90,10,0,0,0,4,6,0,0,0,0,0.000,20.0",
-                    "1,close,-,2,102,90,12,0,0,0,4,8,0,0,0,0,0.000,21.0",
-                    "2,migrate,hash,1,100,100,0,0,0,0,0,0,0,0,0,9,0.000,20.0"])
+                   ["0,close,-,1,100,90,10,10.00,10,0,0,0,10,4,6,0,0,0.000,20.0,40.0,1.0",
+                    "1,close,-,2,102,90,12,11.76,12,0,0,0,12,4,8,0,0,0.000,21.0,42.0,1.0",
+                    "2,migrate,hash,1,100,100,0,0.00,0,0,0,0,0,0,0,9,9,0.000,20.0,40.0,1.0"])
         by_name = self.waf("table", "before", f"--out={self.tmp / 'results'}")
         by_dir = self.waf("table", self.tmp / "results" / "before")
         self.assertEqual(by_name.returncode, 0, by_name.stderr)
         self.assertEqual(by_name.stdout, by_dir.stdout)
         lines = by_name.stdout.splitlines()
         self.assertTrue(lines[0].startswith("before ("), lines[0])
-        self.assertIn("RSTs by cause", lines[1])
-        self.assertEqual(lines[2].split(), ["strategy", "policy", "runs", "conns", "done",
-                                            "reset", "refused", "tmout", "unfin", "aq", "fack",
-                                            "migf", "prog", "ovf", "migr", "restart", "conn",
-                                            "p99"])
+        self.assertIn("connections", lines[1])
+        # Headers and cells, over the blocks of the table (it wraps at results.WIDTH).
+        table = by_name.stdout.split("\n", 1)[1].split("\nEach line:")[0]
+        headers = [h for block in table.split("\n\n")
+                   for h in re.split(r" {2,}", block.splitlines()[1].strip())]
+        self.assertEqual([h for h in headers if h not in ("strategy", "policy", "runs")],
+                         ["attempts", "done", "failed", "fail%", "reset", "refused", "tmout",
+                          "unfin", "rsts", "accept-queue", "final-ack", "migr", "saved",
+                          "restart max", "resp p50", "resp p99", "wait p99"])
+        found = results.parse_table(table)
         # Counts that differ between runs show their mean to one decimal.
-        self.assertEqual(lines[3].split(), ["close", "-", "2", "101.0", "90", "11.0", "0", "0",
-                                            "0", "4", "7.0", "0", "0", "0", "0", "0.00",
-                                            "20.5"])
-        self.assertEqual(lines[4].split(), ["migrate", "hash", "1", "100", "100", "0", "0",
-                                            "0", "0", "0", "0", "0", "0", "0", "9", "0.00",
-                                            "20.0"])
-        self.assertIn("Each line: the mean over its runs.", by_name.stdout)
+        self.assertEqual(found[("close", "-")],
+                         {"strategy": "close", "policy": "-", "runs": "2", "attempts": "101.0",
+                          "done": "90", "failed": "11.0", "fail%": "10.88", "reset": "11.0",
+                          "refused": "0", "tmout": "0", "unfin": "0", "rsts": "11.0",
+                          "accept-queue": "4", "final-ack": "7.0", "migr": "0", "saved": "0",
+                          "restart max": "0.00", "resp p50": "20.5", "resp p99": "41.0",
+                          "wait p99": "1.0"})
+        self.assertEqual(found[("migrate", "hash")]["migr"], "9")
+        self.assertEqual(found[("migrate", "hash")]["saved"], "9")
+        self.assertIn("Each line: the mean over its runs", by_name.stdout)
+        for column in ("done:", "refused:", "tmout:", "unfin:", "fail%", "rsts:", "migr:",
+                       "saved:", "restart max:", "wait p99:"):
+            self.assertIn(column, by_name.stdout.split("Each line:")[1])
 
     def test_table_without_results(self):
         done = self.waf("table", "nothing-here", f"--out={self.tmp}")
@@ -286,11 +301,13 @@ class TableCompareTest(unittest.TestCase):
         self.assertIn("summary.csv", done.stdout + done.stderr)
 
     def test_compare(self):
-        a = self.write(self.tmp / "a", ["0,close,-,1,100,90,10,0,0,0,4,6,0,0,0,0,0.000,20.0",
-                                        "1,close,-,2,102,90,12,0,0,0,4,8,0,0,0,0,0.000,21.0"])
-        b = self.write(self.tmp / "b", ["0,close,-,1,100,100,0,0,0,0,0,0,0,0,0,0,0.250,20.0",
-                                        "1,migrate,hash,1,100,100,0,0,0,0,0,0,0,0,0,9,0.000,"
-                                        "20.0"])
+        a = self.write(self.tmp / "a",
+                       ["0,close,-,1,100,90,10,10.00,10,0,0,0,10,4,6,0,0,0.000,20.0,40.0,1.0",
+                        "1,close,-,2,102,90,12,11.76,12,0,0,0,12,4,8,0,0,0.000,21.0,42.0,1.0"])
+        b = self.write(self.tmp / "b",
+                       ["0,close,-,1,100,100,0,0.00,0,0,0,0,0,0,0,0,0,0.250,20.0,40.0,1.0",
+                        "1,migrate,hash,1,100,100,0,0.00,0,0,0,0,0,0,0,9,9,0.000,20.0,40.0,"
+                        "1.0"])
         done = self.waf("compare", a, b)
         self.assertEqual(done.returncode, 0, done.stderr)
         lines = done.stdout.splitlines()
@@ -302,9 +319,9 @@ class TableCompareTest(unittest.TestCase):
         self.assertIn(["attempts", "101.0", "100", "-1"], table)
         self.assertIn(["completed", "90", "100", "+10"], table)
         self.assertIn(["reset", "11.0", "0", "-11"], table)
-        self.assertIn(["rst_final_ack", "7.0", "0", "-7"], table)
+        self.assertIn(["rst.final-ack", "7.0", "0", "-7"], table)
         self.assertIn(["restart_duration_s", "0.00", "0.25", "+0.25"], table)
-        self.assertIn(["connect_p99_ms", "20.5", "20.0", "-0.5"], table)
+        self.assertIn(["response_p99_ms", "41.0", "40.0", "-1.0"], table)
         self.assertIn(["migrate/hash", "runs", "-", "1", "-"], table)
         self.assertIn(["migrate_success", "-", "9", "-"], table)
 

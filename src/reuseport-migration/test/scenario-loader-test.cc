@@ -864,6 +864,32 @@ TEST(ScenarioLoaderTest, LimitsCheckedUpFront)
     EXPECT_TRUE(Parse(Base()).warnings.empty());
 }
 
+// More load than the workers can serve is warned of: rate > workers / mean service time.
+TEST(ScenarioLoaderTest, OverloadIsWarned)
+{
+    Json doc = Base();
+    doc["server"]["service_time"] =
+        Json::parse(R"({"distribution": "exponential", "mean": "2ms"})");
+    EXPECT_TRUE(Parse(doc).warnings.empty()); // 1000/s against 4 / 2 ms = 2000/s
+    doc["clients"]["rate"] = 2500;
+    Scenario s = Parse(doc);
+    EXPECT_DOUBLE_EQ(ServerCapacity(s), 2000);
+    ASSERT_EQ(s.warnings.size(), 1u);
+    EXPECT_EQ(s.warnings[0],
+              "/clients/rate: 2500 connections/s is more than the workers can serve (2000/s: "
+              "workers / mean server.service_time, 1.25 times over); connections are lost to "
+              "the load, not only to the reload");
+    // The fewest workers count: a reload down to 1 worker of a uniform 1-3 ms (mean 2 ms).
+    doc = Base();
+    doc["server"]["service_time"] =
+        Json::parse(R"({"distribution": "uniform", "min": "1ms", "max": "3ms"})");
+    doc["events"][0]["workers"] = 1;
+    s = Parse(doc);
+    EXPECT_DOUBLE_EQ(ServerCapacity(s), 500);
+    ASSERT_EQ(s.warnings.size(), 1u);
+    EXPECT_NE(s.warnings[0].find("(500/s: "), std::string::npos) << s.warnings[0];
+}
+
 // An event whose worker or socket is gone by its time is refused where it is written.
 TEST(ScenarioLoaderTest, EventTargetsMustExist)
 {

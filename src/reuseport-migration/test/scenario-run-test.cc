@@ -6,6 +6,7 @@
 // each run its own seed stream; every run conserves its connections.
 
 #include "ns3/result-files.h"
+#include "ns3/run-summary.h"
 #include "ns3/scenario-loader.h"
 #include "ns3/scenario-runner.h"
 
@@ -82,7 +83,8 @@ TEST(ScenarioRunTest, SameFileSameSeedSameBytes)
     fs::remove_all(b);
     RunAll(file, a);
     RunAll(file, b);
-    for (const char* name : {"summary.csv", "timeseries.csv", "migrations.dot", "connections.csv"})
+    for (const char* name :
+         {"summary.csv", "reloads.csv", "timeseries.csv", "migrations.dot", "connections.csv"})
     {
         std::string x = ReadFile(a / "determinism" / name);
         std::string y = ReadFile(b / "determinism" / name);
@@ -122,8 +124,33 @@ TEST(ScenarioRunTest, SweepRunsDifferAndCompareOnCommonArrivals)
     EXPECT_EQ(column(r[0], "attempts"), column(r[2], "attempts"));
     EXPECT_EQ(column(r[1], "attempts"), column(r[3], "attempts"));
     // Migration leaves no RST behind the reload.
-    EXPECT_EQ(column(r[2], "rst_accept_queue"), "0");
-    EXPECT_EQ(column(r[2], "rst_final_ack"), "0");
+    EXPECT_EQ(column(r[2], "rst.accept-queue"), "0");
+    EXPECT_EQ(column(r[2], "rst.final-ack"), "0");
+    for (const auto& x : r)
+    {
+        // Failed connections, and RST segments by cause, add up.
+        EXPECT_EQ(std::stoul(column(x, "failed")),
+                  std::stoul(column(x, "reset")) + std::stoul(column(x, "refused")) +
+                      std::stoul(column(x, "timeout")));
+        uint64_t byCause = 0;
+        for (uint8_t c = 0; c < static_cast<uint8_t>(RstCause::CAUSE_COUNT); ++c)
+        {
+            byCause += std::stoul(column(x, RunSummary::RstColumn(static_cast<RstCause>(c))));
+        }
+        EXPECT_EQ(std::stoul(column(x, "rsts")), byCause);
+        // One reload, one row of reloads.csv, keyed like the run's summary row.
+        ASSERT_EQ(x.reloads.size(), 1u);
+        ASSERT_EQ(x.reloads[0].size(), x.reloadsHeader.size());
+        EXPECT_EQ(x.reloadsHeader[0], "run");
+        EXPECT_EQ(x.reloads[0][0], column(x, "run"));
+        EXPECT_EQ(column(x, "reloads"), "1");
+        // Saved connections are migrated ones; each took one hop or more.
+        EXPECT_LE(std::stoul(column(x, "saved")), std::stoul(column(x, "migrated_connections")));
+        EXPECT_LE(std::stoul(column(x, "migrated_connections")),
+                  std::stoul(column(x, "migrate_success")));
+    }
+    EXPECT_EQ(RunSummary::RstColumn(RstCause::LISTENER_REPLY), "rst.listener-reply");
+    EXPECT_GT(std::stoul(column(r[2], "saved")), 0u);
 }
 
 } // namespace

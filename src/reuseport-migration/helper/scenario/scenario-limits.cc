@@ -111,6 +111,18 @@ Checker::CheckScale(const Json& doc, Scenario& s) const
            << " connections per run; expect minutes of CPU and GiBs of memory per run";
         s.warnings.push_back(os.str());
     }
+    // A server that cannot keep up loses connections with or without a reload; the results
+    // would blame the strategy for what the load does.
+    double capacity = ServerCapacity(s);
+    if (s.clients.rate > capacity)
+    {
+        std::ostringstream os;
+        os << "/clients/rate: " << s.clients.rate << " connections/s is more than the workers "
+           << "can serve (" << capacity << "/s: workers / mean server.service_time, "
+           << s.clients.rate / capacity << " times over); connections are lost to the load, "
+           << "not only to the reload";
+        s.warnings.push_back(os.str());
+    }
     if (s.events.size() > ScenarioLoader::WARN_EVENTS)
     {
         s.warnings.push_back("/events: " + std::to_string(s.events.size()) + " events");
