@@ -110,9 +110,10 @@ ReuseportStack::Receive(Ptr<Packet> p, Ipv4Header ip, uint16_t sport, Ptr<Ipv4In
 void
 ReuseportStack::ListenerLookup(IncomingSegment& seg, RstCause cause, uint32_t twIsn)
 {
+    // The sk_hash of a request or child made from this segment: the whole 4-tuple.
     uint32_t hash = GetFlowHash(seg.tuple);
     bool dropped = false;
-    Ptr<ReuseportListener> l = SelectListener(seg, hash, dropped);
+    Ptr<ReuseportListener> l = SelectListener(seg, dropped);
     if (!l)
     {
         // "No socket": every segment but a RST is answered with a RST.
@@ -126,19 +127,26 @@ ReuseportStack::ListenerLookup(IncomingSegment& seg, RstCause cause, uint32_t tw
 }
 
 Ptr<ReuseportListener>
-ReuseportStack::SelectListener(const IncomingSegment& seg, uint32_t hash, bool& dropped)
+ReuseportStack::SelectListener(const IncomingSegment& seg, bool& dropped)
 {
     dropped = false;
     // A group bound to the exact address scores higher than one bound to 0.0.0.0.
+    FourTuple looked = seg.tuple;
     Ptr<ReuseportGroup> g = FindListeningGroup(seg.tuple.local, seg.tuple.localPort);
     if (!g)
     {
+        looked.local = Ipv4Address::GetAny();
         g = FindListeningGroup(Ipv4Address::GetAny(), seg.tuple.localPort);
     }
     if (!g)
     {
         return nullptr;
     }
+    // __inet_lookup_listener passes the address it looked up to inet_lhash2_lookup, so a
+    // wildcard group steers by the hash of (0.0.0.0, port, peer): not the child's sk_hash,
+    // which migration uses. Measured on Linux 6.18: the children of a closed wildcard
+    // listener spread over the others; bound to the address, they all go to one.
+    uint32_t hash = GetFlowHash(looked);
     Ptr<ReuseportProgram> prog = g->GetProgram();
     if (prog)
     {

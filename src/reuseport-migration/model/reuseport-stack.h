@@ -278,11 +278,10 @@ class ReuseportStack : public Object
     /**
      * \brief Choose the listener for a segment that matched no connection (section 3).
      * \param seg the segment
-     * \param hash its flow hash
      * \param[out] dropped true if the group's program returned SK_DROP
      * \return the listener, or null (nothing listens, or dropped)
      */
-    Ptr<ReuseportListener> SelectListener(const IncomingSegment& seg, uint32_t hash, bool& dropped);
+    Ptr<ReuseportListener> SelectListener(const IncomingSegment& seg, bool& dropped);
 
     /**
      * \brief reuseport_migrate_sock: choose where a request or child of a stopped listener

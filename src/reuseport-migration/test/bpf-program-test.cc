@@ -248,8 +248,10 @@ TEST_F(BpfProgramModelTest, MigrateToNewSpreadsByHashModuloN)
         uint32_t h = net.stack->GetFlowHash(t);
         const std::vector<uint32_t>& at = queuedAt[{t.remote.Get(), t.remotePort}];
         ASSERT_EQ(at.size(), 2u) << "connection " << i;
-        // Steering over [A, B] by the kernel's reciprocal_scale, then the program's h % 3.
-        Ptr<ReuseportListener> steered = ReciprocalScale(h, 2) == 0 ? a : b;
+        // Steering over [A, B] by the kernel's reciprocal_scale of the wildcard lookup's
+        // hash, then the program's sk_hash % 3.
+        uint32_t steer = net.stack->GetFlowHash(WildcardLookup(t));
+        Ptr<ReuseportListener> steered = ReciprocalScale(steer, 2) == 0 ? a : b;
         EXPECT_EQ(at[0], steered->GetId()) << "connection " << i;
         EXPECT_EQ(at[1], fresh[h % 3]->GetId()) << "connection " << i;
         perListener[fresh[h % 3]->GetId()]++;

@@ -194,7 +194,8 @@ TEST_P(MigrateReuseportTest, EverythingEndsOnTheFifthListener)
                         net.ClientAddressOf(i),
                         net.connections[i]->GetLocalPort()};
             uint32_t h = net.stack->GetFlowHash(t);
-            uint32_t at = ReciprocalScale(h, 4); // steered over [S0, S1, S2, S3]
+            // Steered over [S0, S1, S2, S3] by the wildcard lookup's hash, migrated by h.
+            uint32_t at = ReciprocalScale(net.stack->GetFlowHash(WildcardLookup(t)), 4);
             for (uint32_t closing = 0; closing < 4; ++closing)
             {
                 if (at == closing)

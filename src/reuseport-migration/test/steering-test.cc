@@ -31,15 +31,15 @@ class SteeringTest : public ReuseportTest
      * \param nListeners listeners in the group
      * \param n connections
      * \param[out] exact true if every placement equals the hash pick over the section
+     * \param bound bind the group to the server's address instead of 0.0.0.0
      * \return the placement
      */
-    static Placement Run(uint32_t nListeners, uint32_t n, bool& exact)
+    static Placement Run(uint32_t nListeners, uint32_t n, bool& exact, bool bound = false)
     {
         TestNetwork net(8);
         ReuseportHelper reuseport;
-        auto listeners = reuseport.ListenGroup(net.server,
-                                               InetSocketAddress(Ipv4Address::GetAny(), 80),
-                                               nListeners);
+        Ipv4Address addr = bound ? net.serverAddress : Ipv4Address::GetAny();
+        auto listeners = reuseport.ListenGroup(net.server, InetSocketAddress(addr, 80), nListeners);
         Ptr<WorkerApplication> worker = CreateObject<WorkerApplication>();
         net.server->AddApplication(worker);
         for (auto& l : listeners)
@@ -58,7 +58,10 @@ class SteeringTest : public ReuseportTest
             uint32_t index = indexOf.at(l->GetId());
             placement[{t.remote.Get(), t.remotePort}] = index;
             // The group never changes here, so socks[i] is the i-th listener to listen.
-            exact = exact && index == ReciprocalScale(stack->GetFlowHash(t), nListeners);
+            // A wildcard group steers by the hash of (0.0.0.0, port, peer), a bound one by
+            // the whole tuple's (__inet_lookup_listener hashes the address it looked up).
+            uint32_t hash = stack->GetFlowHash(bound ? t : WildcardLookup(t));
+            exact = exact && index == ReciprocalScale(hash, nListeners);
         };
         net.stack->TraceConnectWithoutContext(
             "ChildQueued",
@@ -97,6 +100,18 @@ TEST_F(SteeringTest, HashPickSpreadsEvenlyAndExactly)
     }
     // 3 degrees of freedom: the 0.999 quantile of chi-square is 16.27.
     EXPECT_LT(chi2, 16.27);
+}
+
+TEST_F(SteeringTest, AGroupBoundToTheAddressSteersByTheWholeTuple)
+{
+    bool exact = false;
+    Placement bound = Run(3, 300, exact, true);
+    EXPECT_TRUE(exact);
+    RngSeedManager::SetSeed(1);
+    RngSeedManager::SetRun(1);
+    Placement wildcard = Run(3, 300, exact);
+    EXPECT_TRUE(exact);
+    EXPECT_NE(bound, wildcard); // same connections, another hash
 }
 
 TEST_F(SteeringTest, SameSeedSamePlacement)

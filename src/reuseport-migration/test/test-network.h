@@ -171,6 +171,22 @@ class WireTap
 };
 
 /**
+ * \brief The tuple whose hash steers a segment to a group bound to 0.0.0.0.
+ *
+ * __inet_lookup_listener hashes the address it looked up, so a wildcard group steers by
+ * (0.0.0.0, port, peer), while requests and children keep the whole tuple's hash (sk_hash),
+ * which migration uses.
+ * \param t the segment's tuple
+ * \return t with the local address 0.0.0.0
+ */
+inline FourTuple
+WildcardLookup(FourTuple t)
+{
+    t.local = Ipv4Address::GetAny();
+    return t;
+}
+
+/**
  * \brief Base fixture: fixed seed, and a clean simulator and configuration afterwards.
  */
 class ReuseportTest : public ::testing::Test
