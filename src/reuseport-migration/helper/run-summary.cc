@@ -15,21 +15,11 @@ namespace ns3
 namespace
 {
 
-/// printf into a std::string.
-template <typename... Args>
-std::string
-Format(const char* fmt, Args... args)
-{
-    char buf[64];
-    std::snprintf(buf, sizeof(buf), fmt, args...);
-    return buf;
-}
-
 /// A duration in milliseconds with microsecond precision, or "nan".
 std::string
 Millis(double ms)
 {
-    return std::isnan(ms) ? "nan" : Format("%.3f", ms);
+    return std::isnan(ms) ? "nan" : FormatField("%.3f", ms);
 }
 
 /// A number with `decimals` decimals, "nan" for NaN and "inf" for infinity.
@@ -44,7 +34,7 @@ Fixed(double v, int decimals)
     {
         return "inf";
     }
-    return Format("%.*f", decimals, v);
+    return FormatField("%.*f", decimals, v);
 }
 
 /// The reload and upgrade events of a scenario, in timeline order: the k-th is the
@@ -192,8 +182,8 @@ RunSummary::Fill(const ScenarioRun& run, const RunMeasures& m, RunResult& result
                                      action,
                                      r.strategy,
                                      reloadPolicy,
-                                     Format("%.3f", r.start.GetSeconds()),
-                                     Format("%.3f", duration),
+                                     FormatField("%.3f", r.start.GetSeconds()),
+                                     FormatField("%.3f", duration),
                                      std::string(r.done ? "1" : "0"),
                                      std::to_string(r.retired)})
         {
@@ -202,7 +192,7 @@ RunSummary::Fill(const ScenarioRun& run, const RunMeasures& m, RunResult& result
         result.reloads.push_back(row);
     }
     count("reloads", m.restarts.size());
-    col("restart_duration_s", Format("%.3f", longest));
+    col("restart_duration_s", FormatField("%.3f", longest));
     col("connect_p50_ms", Millis(Percentile(m.connectMs, 50)));
     col("connect_p99_ms", Millis(Percentile(m.connectMs, 99)));
     col("response_p50_ms", Millis(Percentile(m.responseMs, 50)));
@@ -210,7 +200,7 @@ RunSummary::Fill(const ScenarioRun& run, const RunMeasures& m, RunResult& result
     col("accept_wait_p50_ms", Millis(Percentile(m.acceptWaitMs, 50)));
     col("accept_wait_p99_ms", Millis(Percentile(m.acceptWaitMs, 99)));
     col("reload_at_s",
-        m.restarts.empty() ? "nan" : Format("%.3f", m.restarts.front().start.GetSeconds()));
+        m.restarts.empty() ? "nan" : FormatField("%.3f", m.restarts.front().start.GetSeconds()));
 
     // The load against what the workers can serve: above 1 the server loses connections
     // whatever the strategy.

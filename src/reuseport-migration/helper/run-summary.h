@@ -12,11 +12,27 @@
 
 #include <array>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
 namespace ns3
 {
+
+/**
+ * \brief printf into a std::string, for one field of a result file (at most 63 characters).
+ * \param fmt the format
+ * \param args its arguments
+ * \return the formatted text
+ */
+template <typename... Args>
+std::string
+FormatField(const char* fmt, Args... args)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), fmt, args...);
+    return buf;
+}
 
 /**
  * \ingroup reuseport-migration

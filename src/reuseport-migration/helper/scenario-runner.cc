@@ -60,16 +60,6 @@ SchedulerType(const std::string& name)
     return "ns3::HeapScheduler";
 }
 
-/// printf into a std::string.
-template <typename... Args>
-std::string
-Format(const char* fmt, Args... args)
-{
-    char buf[64];
-    std::snprintf(buf, sizeof(buf), fmt, args...);
-    return buf;
-}
-
 /// A listener's name in migrations.dot.
 std::string
 ListenerName(Ptr<const ReuseportListener> l)
@@ -412,7 +402,7 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
     // Samples of the queues, and progress.
     std::string runId = std::to_string(run.index);
     auto sample = [&result, stack, collector, runId]() {
-        std::string t = Format("%.3f", Simulator::Now().GetSeconds());
+        std::string t = FormatField("%.3f", Simulator::Now().GetSeconds());
         int64_t synTotal = 0;
         uint64_t acceptTotal = 0;
         for (const auto& l : stack->GetListeners())
@@ -520,7 +510,8 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
             if (s.output.connections)
             {
                 auto secs = [](Time t) {
-                    return t.IsNegative() ? std::string("nan") : Format("%.6f", t.GetSeconds());
+                    return t.IsNegative() ? std::string("nan")
+                                          : FormatField("%.6f", t.GetSeconds());
                 };
                 std::string outcome = c->GetOutcome() == ConnectionOutcome::PENDING
                                           ? "unfinished"
