@@ -148,6 +148,19 @@ BpfReuseportProgram::Run(ReuseportContext& ctx)
     run.hash = ctx.hash;
     run.hasSk = static_cast<bool>(ctx.sk);
     run.hasMigratingSk = ctx.IsMigrating();
+    if (ctx.packet)
+    {
+        // skb->data at the TCP header, data_end after the linear part: the whole segment,
+        // since the model's segments are never fragmented. The buffer only grows.
+        uint32_t size = ctx.packet->GetSize();
+        if (m_data.size() < size)
+        {
+            m_data.resize(size);
+        }
+        ctx.packet->CopyData(m_data.data(), size);
+        run.data = m_data.data();
+        run.dataLen = size;
+    }
     m_ctx = &ctx;
     m_vm->SetBudget(m_budget);
     uint64_t r0 = m_vm->Run(run, this);

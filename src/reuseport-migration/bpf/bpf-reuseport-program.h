@@ -128,6 +128,7 @@ class BpfReuseportProgram : public ReuseportProgram, private EbpfHost
     Ptr<UniformRandomVariable> m_rng;                  //!< bpf_get_prandom_u32, or null
     uint64_t m_budget;                                 //!< instructions per run
     ReuseportContext* m_ctx{nullptr};                  //!< during Run()
+    std::vector<uint8_t> m_data; //!< the segment's bytes of the current run (data..data_end)
 };
 
 } // namespace ns3

@@ -41,7 +41,7 @@ ReuseportListener::RequestTimer(RequestSock* req)
                                                                      req->tuple,
                                                                      req->hash,
                                                                      MigratingState::NEW_SYN_RECV,
-                                                                     0);
+                                                                     nullptr);
         if (!d.target)
         {
             QueueRemoved(wasYoung); // dropped silently

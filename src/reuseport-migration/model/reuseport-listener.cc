@@ -252,7 +252,7 @@ ReuseportListener::ForgetOrMigrateChild(Ptr<ReuseportTcpSocket> child, bool capa
                                                                  child->GetTuple(),
                                                                  child->GetFlowHash(),
                                                                  state,
-                                                                 0);
+                                                                 nullptr);
     if (!d.target)
     {
         // reuseport_migrate_sock counted the failure; inet_child_forget resets the child.

@@ -9,6 +9,7 @@
 
 #include "ns3/callback.h"
 #include "ns3/object.h"
+#include "ns3/packet.h"
 
 #include <cstdint>
 #include <string>
@@ -60,11 +61,12 @@ const char* MigratingStateName(MigratingState state);
 class ReuseportContext
 {
   public:
-    FourTuple tuple;       //!< the connection (from the packet, or the migrating socket)
-    uint32_t hash{0};      //!< the flow hash the kernel would use (sk_hash when migrating)
-    uint32_t len{0};       //!< packet length from the TCP header on; 0 at close and at the timer
-    uint8_t tcpFlags{0};   //!< the segment's TCP flags, read from its header (0 without one)
-    bool bindInany{false}; //!< the group is bound to 0.0.0.0
+    FourTuple tuple;          //!< the connection (from the packet, or the migrating socket)
+    uint32_t hash{0};         //!< the flow hash the kernel would use (sk_hash when migrating)
+    uint32_t len{0};          //!< packet length from the TCP header on; 0 at close and at the timer
+    Ptr<const Packet> packet; //!< the segment from its TCP header on (data..data_end), or null
+    uint8_t tcpFlags{0};      //!< the segment's TCP flags, read from its header (0 without one)
+    bool bindInany{false};    //!< the group is bound to 0.0.0.0
     Ptr<ReuseportListener> sk; //!< steering: the member the lookup hit; migration: the
                                //!< listener that stopped
     MigratingState migratingState{MigratingState::NONE}; //!< NONE while steering

@@ -44,7 +44,7 @@ ReuseportStack::MigrateTarget(Ptr<ReuseportListener> from,
                               const FourTuple& tuple,
                               uint32_t hash,
                               MigratingState state,
-                              uint32_t len)
+                              Ptr<const Packet> segment)
 {
     MigrationDecision d;
     Ptr<ReuseportGroup> g = from->GetGroup();
@@ -73,7 +73,8 @@ ReuseportStack::MigrateTarget(Ptr<ReuseportListener> from,
         ReuseportContext ctx;
         ctx.tuple = tuple;
         ctx.hash = hash;
-        ctx.len = len;
+        ctx.len = segment ? segment->GetSize() : 0;
+        ctx.packet = segment;
         ctx.bindInany = g->GetLocalAddress() == Ipv4Address::GetAny();
         ctx.sk = from;
         ctx.migratingState = state;

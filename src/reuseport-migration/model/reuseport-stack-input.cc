@@ -155,6 +155,7 @@ ReuseportStack::SelectListener(const IncomingSegment& seg, bool& dropped)
         ctx.tuple = seg.tuple;
         ctx.hash = hash;
         ctx.len = seg.packet->GetSize();
+        ctx.packet = seg.packet;
         ctx.tcpFlags = seg.Flags();
         ctx.bindInany = g->GetLocalAddress() == Ipv4Address::GetAny();
         ctx.sk = g->GetLookupMember();
@@ -185,7 +186,7 @@ ReuseportStack::RequestSegment(RequestSock* req, IncomingSegment& seg)
                                             req->tuple,
                                             req->hash,
                                             MigratingState::NEW_SYN_RECV,
-                                            seg.packet->GetSize());
+                                            seg.packet);
         if (!d.target)
         {
             // The request is dropped and the segment looked up again, which ends in a RST

@@ -292,7 +292,8 @@ class ReuseportStack : public Object
      * \param tuple the connection
      * \param hash its flow hash (sk_hash)
      * \param state the migrating socket's state, for the program
-     * \param len the segment length from the TCP header on (0 without a segment)
+     * \param segment the segment from its TCP header on, null at close and at the timer
+     *        (the kernel then runs the program on an empty skb: len 0, data == data_end)
      * \return the decision
      */
     MigrationDecision MigrateTarget(Ptr<ReuseportListener> from,
@@ -300,7 +301,7 @@ class ReuseportStack : public Object
                                     const FourTuple& tuple,
                                     uint32_t hash,
                                     MigratingState state,
-                                    uint32_t len);
+                                    Ptr<const Packet> segment);
 
     /**
      * \brief Count and trace the end of a migration attempt.

@@ -9,6 +9,7 @@
 #include "migration-fixture.h"
 
 #include "ns3/bpf-reuseport-program.h"
+#include "ns3/ppp-header.h"
 #include "ns3/reuseport-sock-array.h"
 
 #include <map>
@@ -400,6 +401,52 @@ SelftestClose(int which)
 
 // The same traffic with the C++ callback, the compiled selftest program and migrate-to-new
 // (one new listener, S4): the same listener for every child at every step, the same counters.
+// A program reads the SYN's TCP header through data and data_end: the destination port,
+// the SYN flag and the header length the segment had on the wire, and data_end - data ==
+// len (the whole segment, from its TCP header on).
+TEST_F(BpfProgramModelTest, DataAndDataEndHoldTheSegment)
+{
+    TestNetwork net(1, MicroSeconds(40), MicroSeconds(10));
+    uint32_t wireHeader = 0;
+    net.serverDevice->TraceConnectWithoutContext(
+        "MacRx",
+        Callback<void, Ptr<const Packet>>([&wireHeader](Ptr<const Packet> p) {
+            Ptr<Packet> copy = p->Copy();
+            PppHeader ppp; // MacRx passes the frame as it arrived
+            copy->RemoveHeader(ppp);
+            Ipv4Header ip;
+            copy->RemoveHeader(ip);
+            TcpHeader th;
+            copy->PeekHeader(th);
+            if (wireHeader == 0 && (th.GetFlags() & TcpHeader::SYN))
+            {
+                wireHeader = th.GetLength() * 4;
+            }
+        }));
+    Ptr<BpfReuseportProgram> prog = CreateObject<BpfReuseportProgram>();
+    prog->Load(std::string(RPM_BPF_TEST_DIR) + "/tcp-header.bpf.o");
+    Ptr<ReuseportListener> l = net.stack->CreateListener();
+    l->Bind(InetSocketAddress(Ipv4Address::GetAny(), 80));
+    ASSERT_EQ(l->AttachProgram(prog), 0);
+    ASSERT_EQ(l->Listen(128), 0);
+    net.Connect(0, Seconds(0.1), 80, 12, 0);
+    Simulator::Stop(Seconds(1));
+    Simulator::Run();
+
+    auto seen = [&prog](uint32_t key) {
+        uint64_t v = 0;
+        EXPECT_TRUE(prog->LookupElem("seen", &key, &v));
+        return v;
+    };
+    ASSERT_GT(wireHeader, 20u); // a SYN carries options
+    EXPECT_EQ(seen(0), 80u);
+    EXPECT_EQ(seen(1), wireHeader);
+    EXPECT_EQ(seen(2), wireHeader); // no payload
+    EXPECT_EQ(seen(3), 1u);
+    EXPECT_EQ(seen(4), wireHeader);
+    EXPECT_EQ(seen(5), 0u);
+}
+
 TEST_F(BpfProgramModelTest, CompiledSelftestProgramDecidesLikeTheCallback)
 {
     Outcome cpp = SelftestClose(0);
