@@ -171,7 +171,44 @@ IsSupportedMapType(uint32_t type)
            type == BPF_MAP_TYPE_REUSEPORT_SOCKARRAY;
 }
 
-/// Resolve the 64-bit immediate loads of one program that name a map or a data section.
+/// Instructions of one ELF section placed in a program.
+struct Chunk
+{
+    size_t section; //!< the ELF section
+    uint64_t start; //!< byte offset in the section of the first instruction
+    size_t base;    //!< its index in the program
+    size_t count;   //!< instructions
+};
+
+/// Append the .text section, where clang puts the BPF functions a program calls (libbpf
+/// appends the ones it calls at load); return its chunk.
+Chunk
+AppendFunctions(const ElfFile& elf, BpfProgramInfo& prog, size_t firstCall)
+{
+    for (const auto& [index, sec] : elf.Sections())
+    {
+        if (sec.name != ".text" || sec.header.sh_type != SHT_PROGBITS)
+        {
+            continue;
+        }
+        Elf_Data* data = elf_getdata(sec.scn, nullptr);
+        size_t n = data ? data->d_size / sizeof(struct bpf_insn) : 0;
+        if (n == 0)
+        {
+            break;
+        }
+        const auto* insns = static_cast<const struct bpf_insn*>(data->d_buf);
+        Chunk c{index, 0, prog.insns.size(), n};
+        prog.insns.insert(prog.insns.end(), insns, insns + n);
+        return c;
+    }
+    throw BpfLoadError(prog.name,
+                       static_cast<int64_t>(firstCall),
+                       "call of a BPF function, but the object has no .text section");
+}
+
+/// Resolve the 64-bit immediate loads of one program that name a map or a data section, and
+/// its calls of BPF functions.
 void
 Relocate(const ElfFile& elf,
          const std::string& path,
@@ -195,69 +232,95 @@ Relocate(const ElfFile& elf,
     {
         elf.Fail("no symbol for program " + prog.name);
     }
-    for (const auto& [index, rel] : elf.Sections())
+    std::vector<Chunk> chunks{{progSection, progStart, 0, prog.insns.size()}};
+    for (size_t i = 0; i < prog.insns.size(); ++i)
     {
-        if (rel.header.sh_type != SHT_REL || rel.header.sh_info != progSection)
+        if (prog.insns[i].code == (BPF_JMP | BPF_CALL) && prog.insns[i].src_reg == BPF_PSEUDO_CALL)
         {
-            continue;
+            chunks.push_back(AppendFunctions(elf, prog, i));
+            break;
         }
-        for (auto [offset, symIndex] : elf.Relocations(rel))
+    }
+    const size_t textBase = chunks.size() > 1 ? chunks[1].base : 0;
+    for (const Chunk& chunk : chunks)
+    {
+        for (const auto& [index, rel] : elf.Sections())
         {
-            if (offset < progStart || offset >= progStart + prog.insns.size() * 8)
+            if (rel.header.sh_type != SHT_REL || rel.header.sh_info != chunk.section)
             {
-                continue; // another program of the same section
+                continue;
             }
-            int64_t at = static_cast<int64_t>((offset - progStart) / 8);
-            if (symIndex >= elf.Symbols().size())
+            for (auto [offset, symIndex] : elf.Relocations(rel))
             {
-                throw BpfLoadError(prog.name, at, "relocation against a bad symbol index");
-            }
-            const Symbol& sym = elf.Symbols()[symIndex];
-            struct bpf_insn& insn = prog.insns[at];
-            if (insn.code == (BPF_JMP | BPF_CALL))
-            {
-                continue; // a call of another function: refused when the program is loaded
-            }
-            auto sec = elf.Sections().find(sym.sym.st_shndx);
-            std::string secName = sec == elf.Sections().end() ? "" : sec->second.name;
-            if (insn.code != (BPF_LD | BPF_IMM | BPF_DW) ||
-                static_cast<size_t>(at) + 1 >= prog.insns.size())
-            {
-                throw BpfLoadError(prog.name,
-                                   at,
-                                   "relocation against " + sym.name +
-                                       " on an instruction that is not a 64-bit immediate load");
-            }
-            int32_t found = -1;
-            for (size_t m = 0; m < maps.size(); ++m)
-            {
-                bool byName = secName == ".maps" && maps[m].name == sym.name;
-                bool bySection =
-                    secName != ".maps" && !mapSections[m].empty() && secName == mapSections[m];
-                if (byName || bySection)
+                if (offset < chunk.start || offset >= chunk.start + chunk.count * 8)
                 {
-                    found = static_cast<int32_t>(m);
+                    continue; // another program of the same section
                 }
-            }
-            if (found < 0)
-            {
-                throw BpfLoadError(prog.name,
-                                   at,
-                                   "reference to " + (sym.name.empty() ? secName : sym.name) +
-                                       ", which is not a map of " + path);
-            }
-            if (secName == ".maps")
-            {
-                insn.src_reg = BPF_PSEUDO_MAP_FD;
-                insn.imm = found;
-            }
-            else
-            {
-                // A global variable: its offset is the symbol's plus the addend in imm.
-                int64_t off = static_cast<int64_t>(sym.sym.st_value) + insn.imm;
-                insn.src_reg = BPF_PSEUDO_MAP_VALUE;
-                insn.imm = found;
-                prog.insns[at + 1].imm = static_cast<int32_t>(off);
+                int64_t at = static_cast<int64_t>(chunk.base + (offset - chunk.start) / 8);
+                if (symIndex >= elf.Symbols().size())
+                {
+                    throw BpfLoadError(prog.name, at, "relocation against a bad symbol index");
+                }
+                const Symbol& sym = elf.Symbols()[symIndex];
+                struct bpf_insn& insn = prog.insns[at];
+                auto sec = elf.Sections().find(sym.sym.st_shndx);
+                std::string secName = sec == elf.Sections().end() ? "" : sec->second.name;
+                if (insn.code == (BPF_JMP | BPF_CALL))
+                {
+                    if (insn.src_reg != BPF_PSEUDO_CALL || secName != ".text" || chunks.size() < 2)
+                    {
+                        throw BpfLoadError(prog.name,
+                                           at,
+                                           "call relocation against " + sym.name + " in " +
+                                               secName + " (BPF functions live in .text)");
+                    }
+                    // As libbpf: the function's first instruction is the symbol's plus imm + 1
+                    // (imm is -1 against a function symbol, the offset against .text itself).
+                    int64_t callee = static_cast<int64_t>(sym.sym.st_value / 8) + insn.imm + 1;
+                    insn.imm =
+                        static_cast<int32_t>(static_cast<int64_t>(textBase) + callee - at - 1);
+                    continue;
+                }
+                if (insn.code != (BPF_LD | BPF_IMM | BPF_DW) ||
+                    static_cast<size_t>(at) + 1 >= prog.insns.size())
+                {
+                    throw BpfLoadError(
+                        prog.name,
+                        at,
+                        "relocation against " + sym.name +
+                            " on an instruction that is not a 64-bit immediate load");
+                }
+                int32_t found = -1;
+                for (size_t m = 0; m < maps.size(); ++m)
+                {
+                    bool byName = secName == ".maps" && maps[m].name == sym.name;
+                    bool bySection =
+                        secName != ".maps" && !mapSections[m].empty() && secName == mapSections[m];
+                    if (byName || bySection)
+                    {
+                        found = static_cast<int32_t>(m);
+                    }
+                }
+                if (found < 0)
+                {
+                    throw BpfLoadError(prog.name,
+                                       at,
+                                       "reference to " + (sym.name.empty() ? secName : sym.name) +
+                                           ", which is not a map of " + path);
+                }
+                if (secName == ".maps")
+                {
+                    insn.src_reg = BPF_PSEUDO_MAP_FD;
+                    insn.imm = found;
+                }
+                else
+                {
+                    // A global variable: its offset is the symbol's plus the addend in imm.
+                    int64_t off = static_cast<int64_t>(sym.sym.st_value) + insn.imm;
+                    insn.src_reg = BPF_PSEUDO_MAP_VALUE;
+                    insn.imm = found;
+                    prog.insns[at + 1].imm = static_cast<int32_t>(off);
+                }
             }
         }
     }

@@ -233,6 +233,22 @@ CheckContextAccesses(const std::string& name,
             {
                 continue;
             }
+            if (op == BPF_CALL && i.src_reg == BPF_PSEUDO_CALL)
+            {
+                // The callee gets the arguments r1-r5 and the caller's stack pointers;
+                // its own r6-r9 start unknown. After the call r0-r5 are unknown.
+                State callee = s;
+                for (int r = BPF_REG_6; r <= BPF_REG_9; ++r)
+                {
+                    callee[r] = Reg{};
+                }
+                flow(static_cast<size_t>(static_cast<int64_t>(pc) + 1 + i.imm), callee);
+                for (int r = BPF_REG_0; r <= BPF_REG_5; ++r)
+                {
+                    s[r] = Reg{};
+                }
+                break;
+            }
             if (op == BPF_CALL)
             {
                 BpfHelper h = BpfHelperFromId(i.imm);

@@ -146,7 +146,8 @@ EbpfVm::TranslateFast(uint64_t addr, uint32_t size, bool write, size_t pc)
     uint32_t region = static_cast<uint32_t>(addr >> 32);
     if (region == bpfaddr::STACK)
     {
-        if (off >= bpfaddr::STACK_BASE && off - bpfaddr::STACK_BASE + size <= bpfaddr::STACK_SIZE)
+        if (off >= bpfaddr::STACK_BASE + m_stackLow &&
+            off - bpfaddr::STACK_BASE + size <= bpfaddr::STACK_TOTAL)
         {
             return m_stack + (off - bpfaddr::STACK_BASE);
         }
@@ -184,7 +185,8 @@ EbpfVm::TranslateSlow(uint64_t addr, uint32_t size, bool write, size_t pc)
     switch (region)
     {
     case bpfaddr::STACK:
-        if (off >= bpfaddr::STACK_BASE && off - bpfaddr::STACK_BASE + size <= bpfaddr::STACK_SIZE)
+        if (off >= bpfaddr::STACK_BASE + m_stackLow &&
+            off - bpfaddr::STACK_BASE + size <= bpfaddr::STACK_TOTAL)
         {
             return m_stack + (off - bpfaddr::STACK_BASE);
         }
@@ -472,7 +474,9 @@ EbpfVm::Run(const EbpfRunContext& ctx, EbpfHost* host)
 
     uint64_t r[11] = {};
     r[BPF_REG_1] = bpfaddr::Make(bpfaddr::CTX, 0);
-    r[BPF_REG_10] = bpfaddr::Make(bpfaddr::STACK, bpfaddr::STACK_BASE + bpfaddr::STACK_SIZE);
+    r[BPF_REG_10] = bpfaddr::Make(bpfaddr::STACK, bpfaddr::STACK_BASE + bpfaddr::STACK_TOTAL);
+    m_depth = 0;
+    m_stackLow = bpfaddr::STACK_TOTAL - bpfaddr::STACK_SIZE;
     const EbpfInsn* insns = m_program.GetInsns().data();
     const uint64_t budget = m_budget;
     uint64_t count = 1;
@@ -539,6 +543,23 @@ JA32:
     RPM_JMP(JSLT, SignedGt(s, d))
     RPM_JMP(JSLE, SignedGe(s, d))
 CALL:
+    if (in->src == BPF_PSEUDO_CALL)
+    {
+        // A BPF function: a new frame with its own stack below the caller's; r6-r9 are
+        // the callee's to use and come back as they were.
+        if (m_depth + 1 >= bpfaddr::MAX_CALL_FRAMES)
+        {
+            Fault(pc, "calls nested more than 8 frames deep (MAX_CALL_FRAMES)");
+        }
+        Frame& f = m_frames[m_depth++];
+        f.returnPc = pc;
+        std::memcpy(f.saved, &r[BPF_REG_6], sizeof(f.saved));
+        m_stackLow -= bpfaddr::STACK_SIZE;
+        r[BPF_REG_10] =
+            bpfaddr::Make(bpfaddr::STACK, bpfaddr::STACK_BASE + m_stackLow + bpfaddr::STACK_SIZE);
+        pc += in->imm;
+        RPM_NEXT();
+    }
     r[BPF_REG_0] = Call(*in, r, pc);
     RPM_NEXT();
 LDDW:
@@ -564,6 +585,16 @@ ATOMIC64:
     Atomic<uint64_t>(*in, r, pc);
     RPM_NEXT();
 EXIT:
+    if (m_depth > 0)
+    {
+        const Frame& f = m_frames[--m_depth];
+        std::memcpy(&r[BPF_REG_6], f.saved, sizeof(f.saved));
+        m_stackLow += bpfaddr::STACK_SIZE;
+        r[BPF_REG_10] =
+            bpfaddr::Make(bpfaddr::STACK, bpfaddr::STACK_BASE + m_stackLow + bpfaddr::STACK_SIZE);
+        pc = f.returnPc;
+        RPM_NEXT();
+    }
     m_lastCount = count;
     return r[BPF_REG_0];
 unknown:

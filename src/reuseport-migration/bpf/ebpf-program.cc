@@ -178,8 +178,17 @@ class Checker
             }
             if (i.src_reg == BPF_PSEUDO_CALL)
             {
-                return "calls of other BPF functions are not supported (mark them "
-                       "__always_inline)";
+                int64_t target = static_cast<int64_t>(pc) + 1 + i.imm;
+                if (target < 0 || target >= static_cast<int64_t>(m_insns.size()))
+                {
+                    return "call of a BPF function out of range (to " + std::to_string(target) +
+                           " of " + std::to_string(m_insns.size()) + ")";
+                }
+                if (target > 0 && IsLddw(m_insns[target - 1]) && !IsSecondHalf(target - 1))
+                {
+                    return "call into the middle of a 64-bit immediate load";
+                }
+                return "";
             }
             if (i.src_reg != 0)
             {

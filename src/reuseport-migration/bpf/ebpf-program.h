@@ -52,15 +52,18 @@ BpfHelper BpfHelperFromId(int32_t id);
  */
 namespace bpfaddr
 {
-constexpr uint32_t CTX = 1;           //!< struct sk_reuseport_md
-constexpr uint32_t STACK = 2;         //!< the 512-byte stack; r10 points to its end
-constexpr uint32_t PACKET = 3;        //!< data .. data_end
-constexpr uint32_t SK = 4;            //!< struct bpf_sock of ctx->sk
-constexpr uint32_t MIGRATING_SK = 5;  //!< struct bpf_sock of ctx->migrating_sk
-constexpr uint32_t MAP = 0x100;       //!< + map index: a map (not dereferenceable)
-constexpr uint32_t MAP_VALUE = 0x200; //!< + map index: the map's values
-constexpr uint32_t MAX_MAPS = 0x100;  //!< maps per program
-constexpr uint32_t STACK_SIZE = 512;  //!< MAX_BPF_STACK
+constexpr uint32_t CTX = 1;             //!< struct sk_reuseport_md
+constexpr uint32_t STACK = 2;           //!< the 512-byte stack; r10 points to its end
+constexpr uint32_t PACKET = 3;          //!< data .. data_end
+constexpr uint32_t SK = 4;              //!< struct bpf_sock of ctx->sk
+constexpr uint32_t MIGRATING_SK = 5;    //!< struct bpf_sock of ctx->migrating_sk
+constexpr uint32_t MAP = 0x100;         //!< + map index: a map (not dereferenceable)
+constexpr uint32_t MAP_VALUE = 0x200;   //!< + map index: the map's values
+constexpr uint32_t MAX_MAPS = 0x100;    //!< maps per program
+constexpr uint32_t STACK_SIZE = 512;    //!< MAX_BPF_STACK, per call frame
+constexpr uint32_t MAX_CALL_FRAMES = 8; //!< MAX_CALL_FRAMES: the program and 7 nested calls
+/// The stack of every frame: frame d's r10 is STACK_BASE + STACK_TOTAL - d * STACK_SIZE.
+constexpr uint32_t STACK_TOTAL = STACK_SIZE * MAX_CALL_FRAMES;
 /// Offset of the stack's first byte in its region: an access below the stack stays in the
 /// region (no borrow into another one), so the fault names the stack.
 constexpr uint32_t STACK_BASE = 0x40000000;

@@ -108,7 +108,7 @@ EbpfVm::Describe(uint64_t addr, uint32_t size, bool write) const
                ContextFieldName(off) + (write ? "): the context is read-only" : ")");
     case bpfaddr::STACK:
         return what + "at frame pointer " +
-               std::to_string(static_cast<int64_t>(off) - bpfaddr::STACK_BASE -
+               std::to_string(static_cast<int64_t>(off) - bpfaddr::STACK_BASE - m_stackLow -
                               bpfaddr::STACK_SIZE) +
                ": outside the 512-byte stack";
     case bpfaddr::PACKET:

@@ -168,17 +168,28 @@ class EbpfVm
     template <typename T>
     void Atomic(const EbpfInsn& insn, uint64_t* r, size_t pc);
 
-    EbpfProgram m_program;                           //!< program
-    std::vector<BpfMap> m_maps;                      //!< storage (empty for sockarrays)
-    std::vector<Values> m_values;                    //!< by map index
-    uint64_t m_budget{DEFAULT_BUDGET};               //!< per run
-    uint64_t m_lastCount{0};                         //!< last run
-    alignas(8) uint8_t m_ctx[56];                    //!< struct sk_reuseport_md
-    alignas(8) uint8_t m_stack[bpfaddr::STACK_SIZE]; //!< stack
-    alignas(8) struct bpf_sock m_socks[2];           //!< sk, migrating_sk
-    bool m_sockFilled[2]{false, false};              //!< filled this run
-    const EbpfRunContext* m_run{nullptr};            //!< current run
-    EbpfHost* m_host{nullptr};                       //!< current host
+    EbpfProgram m_program;             //!< program
+    std::vector<BpfMap> m_maps;        //!< storage (empty for sockarrays)
+    std::vector<Values> m_values;      //!< by map index
+    uint64_t m_budget{DEFAULT_BUDGET}; //!< per run
+    uint64_t m_lastCount{0};           //!< last run
+    alignas(8) uint8_t m_ctx[56];      //!< struct sk_reuseport_md
+
+    /// A caller's state while a BPF function it called runs.
+    struct Frame
+    {
+        size_t returnPc{0};  //!< the call instruction
+        uint64_t saved[4]{}; //!< r6-r9
+    };
+
+    alignas(8) uint8_t m_stack[bpfaddr::STACK_TOTAL]; //!< every frame's stack
+    Frame m_frames[bpfaddr::MAX_CALL_FRAMES];         //!< callers, outermost first
+    uint32_t m_depth{0};                              //!< frames below the program's
+    uint32_t m_stackLow{0}; //!< the current frame's lowest stack byte, from STACK_BASE
+    alignas(8) struct bpf_sock m_socks[2]; //!< sk, migrating_sk
+    bool m_sockFilled[2]{false, false};    //!< filled this run
+    const EbpfRunContext* m_run{nullptr};  //!< current run
+    EbpfHost* m_host{nullptr};             //!< current host
 };
 
 } // namespace ns3

@@ -10,6 +10,7 @@
 #include "ns3/bpf-error.h"
 #include "ns3/bpf-reuseport-program.h"
 
+#include <cstring>
 #include <fstream>
 #include <gtest/gtest.h>
 
@@ -140,6 +141,50 @@ TEST(BpfLoad, TracePrintkReadsItsFormatFromRodata)
     EXPECT_EQ(host.traces, std::vector<std::string>{"hash 42 len 20"});
 }
 
+TEST(BpfLoad, BpfFunctionsRunInFramesOfTheirOwn)
+{
+    // calls.bpf.c, with hash 1 and len 7: its comment works the values out.
+    BpfObject o = BpfObject::Open(TestProgram("calls"));
+    EbpfVm vm(EbpfProgram::Load(o.GetProgram(""), o.GetMaps()));
+    TestHost host;
+    EbpfRunContext ctx;
+    ctx.hash = 1;
+    ctx.len = 7;
+    EXPECT_EQ(vm.Run(ctx, &host), static_cast<uint64_t>(SK_PASS));
+    BpfMap* out = vm.GetMap(static_cast<uint32_t>(vm.FindMap("out")));
+    ASSERT_NE(out, nullptr);
+    std::vector<uint64_t> values;
+    for (uint32_t key = 0; key < 4; ++key)
+    {
+        int32_t slot = out->Lookup(reinterpret_cast<const uint8_t*>(&key));
+        ASSERT_GE(slot, 0);
+        uint64_t v = 0;
+        std::memcpy(&v, out->GetValues() + slot * sizeof(v), sizeof(v));
+        values.push_back(v);
+    }
+    EXPECT_EQ(values, (std::vector<uint64_t>{24, 227, 7, 11}));
+}
+
+TEST(BpfLoad, CallsNestedDeeperThanEightFramesStop)
+{
+    // A function that calls itself: the verifier refuses recursion; the interpreter stops at
+    // the eighth frame, as MAX_CALL_FRAMES bounds a verified program.
+    Prog recursive;
+    recursive << Insn(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, -1) << Exit();
+    EbpfVm vm(EbpfProgram::Load(recursive.Info(), {}));
+    TestHost host;
+    try
+    {
+        vm.Run(EbpfRunContext{}, &host);
+        ADD_FAILURE() << "the run ended";
+    }
+    catch (const BpfRuntimeError& e)
+    {
+        EXPECT_EQ(e.GetInsn(), 0);
+        EXPECT_NE(e.GetReason().find("more than 8 frames"), std::string::npos) << e.GetReason();
+    }
+}
+
 TEST(BpfLoad, RefusesAFileThatIsNotAnObject)
 {
     std::string path = testing::TempDir() + "bpf-not-an-object.o";
@@ -253,10 +298,10 @@ TEST(BpfLoad, RefusesOtherBadInstructions)
     Prog opcode;
     opcode << Insn(0xff, 0, 0, 0, 0) << Exit();
     EXPECT_EQ(LoadError(opcode).GetInsn(), 0);
-    Prog subprog;
-    subprog << Insn(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 1) << Exit() << Mov64(0, 1)
+    Prog farCall;
+    farCall << Insn(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 5) << Exit() << Mov64(0, 1)
             << Exit();
-    EXPECT_TRUE(Has(LoadError(subprog), "calls of other BPF functions"));
+    EXPECT_TRUE(Has(LoadError(farCall), "call of a BPF function out of range (to 6 of 4)"));
     Prog ldAbs;
     ldAbs << Insn(BPF_LD | BPF_ABS | BPF_W, 0, 0, 0, 0) << Exit();
     EXPECT_TRUE(Has(LoadError(ldAbs), "LD_ABS"));
