@@ -76,7 +76,8 @@ NginxMaster::GetTypeId()
                           MakeTimeChecker(Seconds(0)))
             .AddAttribute("Steering",
                           "SYN steering: \"hash\" (the kernel's) or a built-in program name, "
-                          "attached as SELECT at start.",
+                          "attached as SELECT at start; \"object\": SetSteeringProgram() "
+                          "gives the program.",
                           StringValue("hash"),
                           MakeStringAccessor(&NginxMaster::m_steering),
                           MakeStringChecker())
@@ -142,7 +143,7 @@ NginxMaster::EnsureStarted()
     m_started = true;
     m_stack = GetNode()->GetObject<ReuseportStack>();
     NS_ABORT_MSG_UNLESS(m_stack, "NginxMaster: the node has no ReuseportStack");
-    if (m_steering != "hash")
+    if (m_steering != "hash" && m_steering != "object")
     {
         m_steeringProgram = CreateBuiltinProgram(m_steering);
         NS_ABORT_MSG_UNLESS(m_steeringProgram, "NginxMaster: unknown steering " << m_steering);
@@ -685,6 +686,17 @@ NginxMaster::AttachProgram(Ptr<ReuseportProgram> program)
         }
     }
     return "no socket of the current generation is listening to attach the program to";
+}
+
+void
+NginxMaster::SetSteeringProgram(Ptr<ReuseportProgram> program)
+{
+    NS_LOG_FUNCTION(this << program);
+    m_steeringProgram = program;
+    if (m_started)
+    {
+        InstallProgram(false);
+    }
 }
 
 std::string

@@ -139,6 +139,20 @@ class NginxMaster : public Application
      */
     std::string DetachProgram();
 
+    /**
+     * \brief The master's own SYN steering program, in place of the Steering attribute's
+     * built-in: an eBPF object, say, whose maps name the listeners and so is set once they
+     * listen. The master runs it as it runs a built-in (drains steer around it).
+     * \param program the program
+     */
+    void SetSteeringProgram(Ptr<ReuseportProgram> program);
+
+    /**
+     * \brief Open the sockets and start the workers, once: what the start event does, for
+     * whatever must find them at the start time before that event ran.
+     */
+    void EnsureStarted();
+
     /// \return the current generation (1 at start)
     uint32_t GetGeneration() const;
 
@@ -177,9 +191,6 @@ class NginxMaster : public Application
   private:
     void StartApplication() override;
     void StopApplication() override;
-
-    /// \brief Open the sockets and start the workers, once.
-    void EnsureStarted();
 
     /**
      * \param worker an index with no live worker

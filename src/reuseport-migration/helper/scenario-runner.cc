@@ -145,6 +145,22 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
     master->SetAttribute("CountSteering", BooleanValue(countSteering));
     server->AddApplication(master);
     master->SetStartTime(Seconds(0));
+    if (s.server.steeringObject)
+    {
+        // Right after the master's start: its maps may name the listeners it opens.
+        ProgramObjectSpec spec = *s.server.steeringObject;
+        std::string file = s.file;
+        Simulator::Schedule(Seconds(0), [spec, file, master, stack]() {
+            master->EnsureStarted();
+            Ptr<BpfReuseportProgram> p;
+            std::string error = LoadProgramObject(spec, file, stack->GetListeners(), p);
+            if (!error.empty())
+            {
+                throw ScenarioRunError(file, spec.path, "cannot attach at 0 s: " + error);
+            }
+            master->SetSteeringProgram(p);
+        });
+    }
 
     // Clients: the rate is shared by the hosts.
     NodeContainer hosts = topo.nodes.at(s.clients.hosts);
@@ -289,6 +305,7 @@ ScenarioRunner::Run(const ScenarioRun& run, const Options& options)
         }
         std::string file = s.file;
         Simulator::Schedule(e.at, [e, master, stack, file, attached]() {
+            master->EnsureStarted(); // an event at 0 s may run before the start event
             std::string error;
             if (e.action == "reload" || e.action == "upgrade")
             {

@@ -112,31 +112,6 @@ struct TopologySpec
     std::string path;            //!< JSON pointer of the topology
 };
 
-/// \ingroup reuseport-migration \brief The nginx-like server.
-struct ServerSpec
-{
-    std::string host;                  //!< node id (count 1)
-    uint16_t port{80};                 //!< listening port
-    uint32_t workers{4};               //!< worker processes
-    int backlog{511};                  //!< listen backlog
-    DurationDistribution serviceTime;  //!< time per request
-    std::string steering{"hash"};      //!< "hash" or a built-in program name
-    Time shutdownTimeout{Seconds(10)}; //!< worker_shutdown_timeout
-};
-
-/// \ingroup reuseport-migration \brief The client population.
-struct ClientsSpec
-{
-    std::string hosts;              //!< node id (a group or a node)
-    double rate{0};                 //!< connections per second, all hosts together
-    std::string arrival{"poisson"}; //!< "poisson" or "constant"
-    uint32_t requestBytes{200};     //!< request size
-    uint32_t responseBytes{4096};   //!< response size
-    Time timeout;                   //!< give up after (0: never)
-    Time start;                     //!< first arrival
-    Time stop;                      //!< last arrival (defaults to the duration)
-};
-
 /**
  * \ingroup reuseport-migration
  * \brief What a scenario writes into one map of an eBPF object: listeners chosen by label
@@ -162,6 +137,32 @@ struct ProgramObjectSpec
     std::string resolved;          //!< the file found (see ResolveProgramObject())
     std::vector<MapFillSpec> maps; //!< the fills, in file order
     std::string path;              //!< JSON pointer of the program's object
+};
+
+/// \ingroup reuseport-migration \brief The nginx-like server.
+struct ServerSpec
+{
+    std::string host;                                //!< node id (count 1)
+    uint16_t port{80};                               //!< listening port
+    uint32_t workers{4};                             //!< worker processes
+    int backlog{511};                                //!< listen backlog
+    DurationDistribution serviceTime;                //!< time per request
+    std::string steering{"hash"};                    //!< "hash" or a built-in program name
+    std::optional<ProgramObjectSpec> steeringObject; //!< or an eBPF object (steering "object")
+    Time shutdownTimeout{Seconds(10)};               //!< worker_shutdown_timeout
+};
+
+/// \ingroup reuseport-migration \brief The client population.
+struct ClientsSpec
+{
+    std::string hosts;              //!< node id (a group or a node)
+    double rate{0};                 //!< connections per second, all hosts together
+    std::string arrival{"poisson"}; //!< "poisson" or "constant"
+    uint32_t requestBytes{200};     //!< request size
+    uint32_t responseBytes{4096};   //!< response size
+    Time timeout;                   //!< give up after (0: never)
+    Time start;                     //!< first arrival
+    Time stop;                      //!< last arrival (defaults to the duration)
 };
 
 /// \ingroup reuseport-migration \brief One event of the timeline.

@@ -213,6 +213,61 @@ TEST(BpfScenarioTest, BuiltinTwinGivesIdenticalResultFiles)
     }
 }
 
+// server.steering as an object: exclude-labels.bpf.o, its sockarray filled with the two
+// workers' listeners and slot 0 excluded, steers every SYN to worker 1 from the start: worker
+// 0 never gets a connection, and every connection completes.
+TEST(BpfScenarioTest, SteeringObjectAttachedAtTheStart)
+{
+    nlohmann::ordered_json doc = Shipped();
+    doc["events"] = nlohmann::ordered_json::array();
+    doc["server"]["steering"] = {
+        {"object", "programs/exclude-labels.bpf.o"},
+        {"maps",
+         {{{"map", "listeners"}, {"from", "generation=1"}},
+          {{"map", "listener_count"}, {"entries", {{{"key", 0}, {"value", 2}}}}},
+          {{"map", "excluded"}, {"entries", {{{"key", 0}, {"value", 1}}}}}}}};
+    auto runs = ScenarioLoader::Expand(Write(doc, Scratch("steering")).string());
+    std::map<std::string, uint64_t> perWorker;
+    Simulator::Schedule(Seconds(0), [&perWorker]() {
+        Config::MatchContainer m = Config::LookupMatches("/NodeList/*/$ns3::ReuseportStack");
+        ASSERT_EQ(m.GetN(), 1u);
+        m.Get(0)->TraceConnectWithoutContext(
+            "ChildQueued",
+            Callback<void, const FourTuple&, Ptr<const ReuseportListener>>(
+                [&perWorker](const FourTuple&, Ptr<const ReuseportListener> l) {
+                    perWorker[l->GetLabel("worker")]++;
+                }));
+    });
+    RunResult result = ScenarioRunner::Run(runs[0], ScenarioRunner::Options{});
+    EXPECT_TRUE(result.conserved) << result.violation;
+    auto column = [&](const std::string& name) {
+        auto it = std::find(result.header.begin(), result.header.end(), name);
+        return it == result.header.end() ? std::string("?")
+                                         : result.row[it - result.header.begin()];
+    };
+    EXPECT_EQ(perWorker.count("0"), 0u);
+    EXPECT_EQ(std::to_string(perWorker["1"]), column("attempts"));
+    EXPECT_EQ(column("completed"), column("attempts"));
+}
+
+TEST(BpfScenarioTest, SteeringObjectThatCannotBeFilledStopsTheRun)
+{
+    nlohmann::ordered_json doc = Shipped();
+    doc["events"] = nlohmann::ordered_json::array();
+    doc["server"]["steering"] = {{"object", "programs/exclude-labels.bpf.o"},
+                                 {"maps", {{{"map", "listeners"}, {"from", "generation=3"}}}}};
+    auto runs = ScenarioLoader::Expand(Write(doc, Scratch("steering-bad")).string());
+    try
+    {
+        ScenarioRunner::Run(runs[0], ScenarioRunner::Options{});
+        ADD_FAILURE() << "the run went on";
+    }
+    catch (const ScenarioRunError& e)
+    {
+        EXPECT_NE(std::string(e.what()).find("/server/steering"), std::string::npos) << e.what();
+    }
+}
+
 // new_count emptied at 1.2s: every migration at the close (1.5s) is refused by the object.
 TEST(BpfScenarioTest, MapUpdateAtItsTime)
 {

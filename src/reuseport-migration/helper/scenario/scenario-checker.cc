@@ -204,7 +204,24 @@ Checker::ParseServer(const Json& doc, Scenario& s) const
     }
     if (const Json* x = Find(v, "steering"))
     {
-        server.steering = Enum(*x, path + "/steering", WithPrograms({"hash"}));
+        if (x->is_object())
+        {
+            // Attached as the master's SELECT program once the listeners exist, so that its
+            // maps can name them.
+            server.steeringObject = ParseProgramObject(*x, path + "/steering");
+            server.steering = "object";
+        }
+        else if (!x->is_string() || !Contains(WithPrograms({"hash"}), x->get<std::string>()))
+        {
+            Expect(path + "/steering",
+                   Alternatives(WithPrograms({"hash"})) +
+                       R"(, or an eBPF object such as {"object": "programs/exclude-labels.bpf.o"})",
+                   *x);
+        }
+        else
+        {
+            server.steering = x->get<std::string>();
+        }
     }
     if (const Json* x = Find(v, "shutdown_timeout"))
     {
