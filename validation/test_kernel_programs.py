@@ -94,6 +94,28 @@ class ProgramTest(unittest.TestCase):
         self.assertEqual(sum(w["served"] for w in server["workers"] if w["generation"] == 1),
                          6)
 
+    def test_a_map_update_stops_steering_to_a_socket(self):
+        # drain-steer.bpf.o attached by the scenario at 0 s over both sockets; worker 0 is
+        # stalled. At 0.325 s draining[0] = 1 (slot 0: worker 0's socket, worker order):
+        # from then on no SYN goes to it, so its queue holds, until worker 0 resumes at
+        # 0.9 s, exactly what it held after the update; then everything completes.
+        obj = {"object": "programs/drain-steer.bpf.o",
+               "maps": [{"map": "listeners", "from": "generation=1"},
+                        {"map": "listener_count", "entries": [{"key": 0, "value": 2}]}]}
+        client, server = run(scenario(
+            duration="1.5s",
+            events=[{"at": "0s", "action": "attach-program", "program": obj},
+                    {"at": "0s", "action": "stall-worker", "worker": 0},
+                    {"at": "0.325s", "action": "map-update", "map": "draining",
+                     "entries": [{"key": 0, "value": 1}]},
+                    {"at": "0.9s", "action": "resume-worker", "worker": 0}],
+            **{"server.workers": 2, "clients.rate": 20, "clients.stop": "0.8s"}))
+        update, resume = server["events"][2], server["events"][3]
+        self.assertEqual(update["action"], "map-update")
+        self.assertGreater(update["accept_queues_after"]["1"], 0, "the hash sent none to 0")
+        self.assertEqual(resume["accept_queue_before"], update["accept_queues_after"]["1"])
+        self.assertEqual(outcomes(client), {"attempts": 16, "completed": 16})
+
     def test_a_drain_steers_no_new_syn_to_an_old_socket(self):
         # Arrivals every 50 ms from 0 to 0.6 s. The two old workers are stalled: the 7
         # children of 0 .. 0.3 s wait in their sockets. From the reload at 0.325 s the
