@@ -29,6 +29,7 @@ PACKAGES = [
     "clang-14",            # the fuzz target (libFuzzer, sanitizers); programs/*.bpf.c
     "libclang-rt-14-dev",  # libFuzzer and the sanitizer runtimes for clang-14
     "libbpf-dev",          # opens the eBPF programs' ELF objects; bpf/bpf_helpers.h
+    "libbpf1",             # libbpf.so.1: ./waf validate loads the objects into the kernel
     "libelf-dev",          # reads their relocations; libbpf links it
     "zlib1g-dev",          # libbpf links it
     "linux-libc-dev",      # the kernel's UAPI headers (linux/bpf.h) for programs/*.bpf.c

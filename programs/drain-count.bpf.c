@@ -62,8 +62,9 @@ int drain_count(struct sk_reuseport_md *md)
 	for (slot = 0; slot < MAX_LISTENERS && slot < *n; slot++)
 		if (!is_stopped(slot))
 			open++;
-	if (open == 0)
-		return SK_PASS;
+	/* No test of open == 0: the kernel's verifier would then follow every draining
+	 * pattern apart and give up. With open == 0, hash % 0 keeps the hash (BPF's
+	 * modulo by zero) and the loop below finds no slot: SK_PASS, no selection. */
 	target = md->hash % open;
 	for (slot = 0; slot < MAX_LISTENERS && slot < *n; slot++) {
 		if (is_stopped(slot))

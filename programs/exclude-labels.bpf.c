@@ -59,18 +59,19 @@ int exclude_labels(struct sk_reuseport_md *md)
 	for (slot = 0; slot < MAX_LISTENERS && slot < *n; slot++)
 		if (!is_excluded(slot))
 			allowed++;
-	if (allowed == 0)
-		return drop && *drop ? SK_DROP : SK_PASS;
+	/* No test of allowed == 0 here: the kernel's verifier would then follow every
+	 * exclusion pattern apart and give up. With allowed == 0, hash % 0 keeps the hash
+	 * (BPF's modulo by zero) and the loop below finds no slot. */
 	target = md->hash % allowed;
 	for (slot = 0; slot < MAX_LISTENERS && slot < *n; slot++) {
 		if (is_excluded(slot))
 			continue;
 		if (target-- == 0) {
 			bpf_sk_select_reuseport(md, &listeners, &slot, 0);
-			break;
+			return SK_PASS;
 		}
 	}
-	return SK_PASS;
+	return drop && *drop ? SK_DROP : SK_PASS;
 }
 
 char _license[] SEC("license") = "GPL";

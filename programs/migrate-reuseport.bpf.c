@@ -47,10 +47,13 @@ SEC("sk_reuseport/migrate")
 int migrate_reuseport(struct sk_reuseport_md *md)
 {
 	__u64 cookie;
-	int *key;
+	int *key, state;
 
 	if (!md->migrating_sk)
 		return SK_PASS;
+	/* Read here, as the selftest does: after a helper call the compiler loads
+	 * migrating_sk again, and the kernel's verifier refuses that unchecked pointer. */
+	state = md->migrating_sk->state;
 
 	cookie = bpf_get_socket_cookie(md->sk);
 	key = bpf_map_lookup_elem(&migrate_map, &cookie);
@@ -60,7 +63,7 @@ int migrate_reuseport(struct sk_reuseport_md *md)
 	if (bpf_sk_select_reuseport(md, &reuseport_map, key, 0) != 0)
 		return SK_PASS;
 
-	switch (md->migrating_sk->state) {
+	switch (state) {
 	case BPF_TCP_ESTABLISHED:
 		count(0);
 		break;

@@ -5,8 +5,9 @@ python3 -m validation [--out DIR] [--check] [--skip-unsupported] [--nice N] FILE
 python3 -m validation --cleanup
 
 Exit status: 0 done; 2 a file is invalid or outside the supported subset (nothing ran);
-3 a run's outcomes do not add up; 5 no privilege to make network namespaces (not root);
-6 the kernel is too old for what the scenario asks (tcp_migrate_req needs 5.14);
+3 a run's outcomes do not add up; 5 no privilege to make network namespaces (not root),
+or to load eBPF programs (CAP_BPF) for a run that needs them; 6 the kernel is too old for
+what the scenario asks (tcp_migrate_req and SELECT_OR_MIGRATE programs need 5.14);
 1 anything else (a run failed); 130 interrupted (SIGINT), 143 terminated (SIGTERM).
 In every case the namespaces made are removed.
 """
@@ -21,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import netns, summary
+from . import bpf, netns, summary
 from .clients import merge as merge_clients
 from .scenario import ScenarioError, check_run, check_subset, expand, needs_migration, \
     read_document
@@ -222,8 +223,14 @@ def main(argv=None):
         print(f"validation: {why}", file=sys.stderr)
         return EXIT_PRIVILEGE
     for file, name, index, params, plan in runs:
+        why = bpf.missing_privilege() if plan["programs"] else None
+        if why:
+            print(f"validation: {file}: run {index}: {why}", file=sys.stderr)
+            return EXIT_PRIVILEGE
         if needs_migration(plan) and kernel_version() < (5, 14):
-            print(f"{file}: run {index} needs tcp_migrate_req (Linux 5.14 or later); this "
+            what = ("a BPF_SK_REUSEPORT_SELECT_OR_MIGRATE program" if
+                    plan.get("select_or_migrate") else "tcp_migrate_req")
+            print(f"{file}: run {index} needs {what} (Linux 5.14 or later); this "
                   f"kernel is {platform.release()}", file=sys.stderr)
             return EXIT_KERNEL
     if opts.check:

@@ -8,7 +8,11 @@ reads what the kernel side uses, and refuses the first thing outside its subset 
 import itertools
 import json
 import math
+import os
 import re
+from pathlib import Path
+
+from . import bpf
 
 # The scenario format's sysctls (doc/scenarios.md) and their defaults, with the
 # /proc/sys path each one is set through in the server's namespace.
@@ -21,11 +25,17 @@ SYSCTLS = {
     "tcp_migrate_req": ("net/ipv4/tcp_migrate_req", 0),
 }
 
-# Events the kernel side applies; the others need a real eBPF program or a packet filter.
+# Events the kernel side applies; drop-segments needs a packet filter.
 EVENTS = {"reload", "upgrade", "close-listener", "shutdown-listener", "listen",
-          "stall-worker", "resume-worker", "kill-worker", "set-sysctl"}
-STRATEGIES = ("close", "migrate")   # drain-* need a SELECT program, handover fd passing
-POLICIES = ("hash",)                 # tcp_migrate_req picks by hash; others need eBPF
+          "stall-worker", "resume-worker", "kill-worker", "set-sysctl",
+          "attach-program", "detach-program", "map-update", "map-delete"}
+STRATEGIES = ("close", "drain-steer", "drain-count", "migrate", "handover")
+POLICIES = ("hash",)   # or an eBPF object; the built-in C++ programs run in the model only
+PROGRAM_EVENTS = ("attach-program", "detach-program", "map-update", "map-delete")
+# Where the build compiles programs/NAME.bpf.c, and the draining recipes' objects there.
+BUILD = Path(__file__).resolve().parent.parent / "build"
+DRAIN_OBJECTS = {"drain-steer": "programs/drain-steer.bpf.o",
+                 "drain-count": "programs/drain-count.bpf.o"}
 
 # A path of at most this much one-way delay runs over the veth pair directly (its own
 # round trip is tens of microseconds); more goes through the delay line (delayline.py).
@@ -282,7 +292,8 @@ def check_run(file, doc):
 
     steering = d.string("/server/steering", "hash")
     if steering != "hash":
-        d.fail("/server/steering", '"hash" (programs are not real eBPF yet)', steering)
+        d.fail("/server/steering", '"hash" (the kernel side runs no built-in C++ program; '
+               'attach its eBPF object with an attach-program event at "0s")', steering)
     service = d.get("/server/service_time", "0s")
     if isinstance(service, dict):
         kind = d.string("/server/service_time/distribution", None,
@@ -323,19 +334,25 @@ def check_run(file, doc):
     events = doc.get("events", [])
     if not isinstance(events, list):
         d.fail("/events", "an array", events)
+    attached = None   # the object of the last attach-program, in file order
     for i, event in enumerate(events):
         p = f"/events/{i}"
         action = d.string(f"{p}/action")
         if action not in EVENTS:
             d.fail(f"{p}/action", "one of " + ", ".join(sorted(EVENTS)) + " (the kernel side "
-                   "has no eBPF programs or packet filters yet)", action)
+                   "has no packet filter)", action)
         e = {"index": i, "at": d.duration(f"{p}/at"), "action": action}
         if action in ("reload", "upgrade"):
-            e["strategy"] = d.string(f"{p}/strategy", "close", STRATEGIES,
-                                     " (drain needs real eBPF, handover fd passing)")
+            e["strategy"] = d.string(f"{p}/strategy", "close", STRATEGIES)
+            e["policy_object"] = None
             if e["strategy"] == "migrate":
-                d.string(f"{p}/policy", "hash", POLICIES,
-                         " (tcp_migrate_req picks by hash; other policies need real eBPF)")
+                if isinstance(d.get(f"{p}/policy"), dict):
+                    e["policy_object"] = _object(d, f"{p}/policy")
+                else:
+                    d.string(f"{p}/policy", "hash", POLICIES,
+                             " or an eBPF object (the built-in C++ programs run in the model "
+                             "only; name their twin, e.g. {\"object\": "
+                             "\"programs/migrate-to-new.bpf.o\", ...})")
             # Without `workers` the count is unchanged: known once the events are in order.
             e["workers"] = None if d.get(f"{p}/workers") is None else \
                 d.integer(f"{p}/workers", None, 1, 1024)
@@ -343,6 +360,23 @@ def check_run(file, doc):
         elif action == "set-sysctl":
             e["name"] = d.string(f"{p}/name", None, tuple(SYSCTLS))
             e["value"] = d.integer(f"{p}/value")
+        elif action == "attach-program":
+            if not isinstance(d.get(f"{p}/program"), dict):
+                d.fail(f"{p}/program", "an eBPF object {\"object\": FILE, ...} (the kernel "
+                       "side runs no built-in C++ program; name its twin under programs/)",
+                       d.get(f"{p}/program"))
+            for key in ("attach", "params"):
+                if d.get(f"{p}/{key}") is not None:
+                    d.fail(f"{p}/{key}", "nothing with an object (its section gives the "
+                           "attach type)", d.get(f"{p}/{key}"))
+            e["program"] = _object(d, f"{p}/program")
+            attached = e["program"]
+        elif action in ("map-update", "map-delete"):
+            if attached is None:
+                d.fail(f"{p}", "an eBPF object attached by an attach-program before it")
+            e["change"] = _map_change(d, p, attached, action == "map-delete")
+        elif action == "detach-program":
+            attached = None
         else:
             e["worker"] = d.integer(f"{p}/worker", None, 0)
             if action == "kill-worker":
@@ -351,19 +385,131 @@ def check_run(file, doc):
     # Time order, ties in file order, as the simulator applies them; then each event finds
     # the generation it acts on.
     plan["events"].sort(key=lambda e: (e["at"], e["index"]))
+    _check_programs(file, d, plan)
     count = plan["server"]["workers"]
+    opened = count
     for e in plan["events"]:
         if e["action"] in ("reload", "upgrade"):
             e["workers"] = count = e["workers"] or count
+            opened += count
+            if plan["count_steering"] or plan["marks"]:
+                if opened > DRAIN_SLOTS:
+                    d.fail(f"/events/{e['index']}/workers", f"at most {DRAIN_SLOTS} sockets "
+                           "opened over the run (the slots of the drain program's "
+                           "sockarray)", e["workers"])
         elif "worker" in e and e["worker"] >= count:
             d.fail(f"/events/{e['index']}/worker", f"a worker of the current generation "
                    f"(0 to {count - 1})", e["worker"])
     return plan
 
 
+DRAIN_SLOTS = 64   # MAX_LISTENERS of programs/drain-*.bpf.c
+
+
+def resolve_object(file, written):
+    """The object file a scenario names (as the simulator's ResolveProgramObject): an
+    absolute path as it is; a relative one beside the scenario file, then in the build
+    directory. (path or None, the places tried)."""
+    if os.path.isabs(written):
+        candidates = [Path(written)]
+    else:
+        candidates = [Path(file).resolve().parent / written, BUILD / written]
+    for c in candidates:
+        if c.is_file():
+            return str(c), None
+    return None, " or ".join(str(c) for c in candidates)
+
+
+def _object(d, path):
+    # {"object": FILE, "program": NAME, "maps": [FILL]}: found, opened (nothing loaded),
+    # its maps checked; the plan's copy has the file's path and the attach type.
+    spec = d.get(path)
+    for key in spec:
+        if key not in ("object", "program", "maps"):
+            d.fail(f"{path}/{key}", "one of object, program, maps")
+    written = d.string(f"{path}/object")
+    name = d.get(f"{path}/program")
+    if name is not None:
+        name = d.string(f"{path}/program")
+    found, tried = resolve_object(d.file, written)
+    if found is None:
+        d.fail(f"{path}/object", f"an existing object file (tried {tried}; the build "
+               "compiles programs/NAME.bpf.c into build/programs/NAME.bpf.o)", written)
+    try:
+        section, maps = bpf.describe(found, name)
+    except bpf.BpfError as err:
+        d.fail(f"{path}/object", f"an SK_REUSEPORT object ({err})", written)
+    if section not in ("sk_reuseport", "sk_reuseport/migrate"):
+        d.fail(f"{path}/object", "a program in section sk_reuseport or sk_reuseport/migrate",
+               section)
+    out = {"object": found, "program": name, "migrate": section == "sk_reuseport/migrate",
+           "map_types": maps, "maps": []}
+    fills = d.get(f"{path}/maps", [])
+    if not isinstance(fills, list):
+        d.fail(f"{path}/maps", "an array of map fills", fills)
+    for k in range(len(fills)):
+        out["maps"].append(_map_change(d, f"{path}/maps/{k}", out, False))
+    return out
+
+
+def _map_change(d, path, obj, delete):
+    # A map fill ({"map", "from" | "entries"}) or, to delete, {"map", "keys"}.
+    name = d.string(f"{path}/map")
+    kind = obj["map_types"].get(name)
+    if kind is None:
+        d.fail(f"{path}/map", "a map of the object (" + ", ".join(sorted(obj["map_types"]))
+               + ")", name)
+    sockarray = kind == bpf.BPF_MAP_TYPE_REUSEPORT_SOCKARRAY
+    if delete:
+        keys = d.get(f"{path}/keys")
+        if not isinstance(keys, list) or not keys:
+            d.fail(f"{path}/keys", "a non-empty array of integers", keys)
+        return {"map": name, "keys": [d.integer(f"{path}/keys/{k}", None, 0)
+                                      for k in range(len(keys))]}
+    if d.get(f"{path}/from") is not None:
+        if not sockarray:
+            d.fail(f"{path}/from", f"a REUSEPORT_SOCKARRAY for listeners, but map \"{name}\" "
+                   "is not one (fill it with \"entries\")")
+        return {"map": name, "from": d.string(f"{path}/from")}
+    entries = d.get(f"{path}/entries")
+    if sockarray or not isinstance(entries, list):
+        d.fail(f"{path}/entries" if not sockarray else f"{path}/from",
+               "listeners by label (\"from\")" if sockarray else
+               "an array of {\"key\": K, \"value\": V}", entries)
+    return {"map": name, "entries": [
+        {"key": d.integer(f"{path}/entries/{k}/key", None, 0),
+         "value": d.integer(f"{path}/entries/{k}/value", None, 0)}
+        for k in range(len(entries))]}
+
+
+def _check_programs(file, d, plan):
+    # The eBPF side of a run: the drain objects, the privileges and kernel it needs.
+    events = plan["events"]
+    drains = [e for e in events if e.get("strategy") in ("drain-steer", "drain-count")]
+    user = [e for e in events if e["action"] == "attach-program" or e.get("policy_object")]
+    if drains and user:
+        later = max(drains[0], user[0], key=lambda e: (e["at"], e["index"]))
+        d.fail(f"/events/{later['index']}", "no drain strategy and eBPF object of the "
+               "scenario in one run (the kernel keeps a socket in one sockarray; the drain "
+               "program's would take them)")
+    plan["count_steering"] = any(e["strategy"] == "drain-count" for e in drains)
+    plan["marks"] = any(e["strategy"] == "drain-steer" for e in drains)
+    plan["drain_objects"] = {}
+    for e in drains:
+        for name, written in DRAIN_OBJECTS.items():
+            found, tried = resolve_object(str(BUILD / "x"), str(BUILD / written))
+            if found is None:
+                d.fail(f"/events/{e['index']}/strategy", f"the compiled {written} in the "
+                       f"build directory (./waf build; tried {tried})", e["strategy"])
+            plan["drain_objects"][name] = found
+    plan["programs"] = bool(drains or user)
+    plan["select_or_migrate"] = any(
+        (e.get("program") or e.get("policy_object") or {}).get("migrate") for e in user)
+
+
 def needs_migration(plan):
     """Whether the run relies on tcp_migrate_req (Linux 5.14+)."""
-    return (plan["sysctl"]["tcp_migrate_req"] == 1
+    return (plan["sysctl"]["tcp_migrate_req"] == 1 or plan.get("select_or_migrate")
             or any(e.get("strategy") == "migrate" for e in plan["events"])
             or any(e["action"] == "set-sysctl" and e["name"] == "tcp_migrate_req"
                    and e["value"] == 1 for e in plan["events"]))

@@ -7,17 +7,22 @@ seconds) in; the result as a line of JSON out at the end of the run.
 
 As nginx (nginx-master.cc): one SO_REUSEPORT socket per worker, inherited by index
 at a reload unless the reload replaces them (listen options changed, binary upgrade) or
-the worker count shrinks; new sockets listen before old ones close.
+the worker count shrinks; new sockets listen before old ones close. A handover reload
+gives every listening socket to the new workers (the surplus, when the count shrinks, to
+worker i % n beside its own); drain-steer and drain-count keep the retired sockets open,
+steered around by an eBPF program (steering.py), until they are drained.
 """
 import itertools
 import json
 import os
+import socket
 import sys
 import threading
 import time
 
 from . import counters, delayline, sockdiag
 from .scenario import SYSCTLS
+from .steering import DrainProgram, UserProgram
 from .worker import Worker, accept_queue, open_listener
 
 
@@ -33,6 +38,8 @@ def _resume(w):
 
 # The master wakes this much before an instant with events, to measure the queues first.
 EARLY = 0.003
+# How often draining sockets are checked (the simulated master's DrainPollInterval).
+DRAIN_POLL = 0.010
 
 # Events that are one command to one worker, run in its thread.
 _AT_ONCE = {"close-listener": Worker.close_listener,
@@ -57,6 +64,14 @@ class Master:
         self.inodes = {}         # id(socket) -> its inode, as sock_diag names it
         self.samples = []        # timeseries.csv rows, without the run
         self.sample_late = 0.0   # the latest a sample was taken
+        self.master = 1          # master instance (upgrades), as the simulator labels it
+        self.labels = {}         # id(socket) -> {"generation", "worker", "master"}
+        self.created = []        # every socket, in opening order
+        self.drain = None        # the DrainProgram, once one is attached
+        self.user = None         # the UserProgram attached, if any
+        self.retiring = []       # sockets draining: dicts (see _retire_by_drain)
+        self.lock = threading.Lock()  # the drain thread and the events share the sockets
+        self.errors = []
 
     def start(self):
         for name, value in self.plan["sysctl"].items():
@@ -64,13 +79,41 @@ class Master:
         n, s = self.plan["server"]["workers"], self.plan["server"]
         sockets = [open_listener(s["port"], s["backlog"]) for _ in range(n)]
         self.current = [self._worker(i, sock) for i, sock in enumerate(sockets)]
+        if self.plan["count_steering"]:
+            # drain-count counts the SYNs steered to each socket from the start.
+            self._drain_program().attach(sockets[0])
 
-    def _worker(self, index, sock):
-        self._number(sock)
-        w = Worker(index, self.generation, sock, self.plan, self.plan["seed"])
+    def _drain_program(self):
+        if self.drain is None:
+            name = "drain-count" if self.plan["count_steering"] else "drain-steer"
+            self.drain = DrainProgram(self.plan["drain_objects"][name],
+                                      self.plan["count_steering"])
+            for sock in self.created:
+                if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+                    self.drain.add(sock)
+        return self.drain
+
+    def _worker(self, index, sock, extra=()):
+        for x in (sock, *extra):
+            self._number(x)
+            self.labels[id(x)] = {"generation": str(self.generation + 1),
+                                  "worker": str(index), "master": str(self.master)}
+        w = Worker(index, self.generation, sock, self.plan, self.plan["seed"], extra)
         w.start()
         self.all.append(w)
         return w
+
+    def _listening(self):
+        """[(socket, labels)] of the sockets listening now, in opening order."""
+        out = []
+        for sock in self.created:
+            try:
+                if sock.fileno() >= 0 and sock.getsockopt(socket.SOL_SOCKET,
+                                                          socket.SO_ACCEPTCONN):
+                    out.append((sock, self.labels.get(id(sock), {})))
+            except OSError:
+                pass  # closed meanwhile
+        return out
 
     def _queue(self, w):
         return accept_queue(w.listener) if w.listener is not None else None
@@ -79,6 +122,12 @@ class Master:
         if sock is not None and id(sock) not in self.ids:
             self.ids[id(sock)] = len(self.ids) + 1
             self.inodes[id(sock)] = os.fstat(sock.fileno()).st_ino
+            self.created.append(sock)
+            if self.plan["marks"]:
+                # Its requests carry the mark: the per-listener SYN queue drain-steer needs.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, self.ids[id(sock)])
+            if self.drain is not None:
+                self.drain.add(sock)
 
     def sample_all(self, t0, base):
         """Sample every timeseries_interval from 0 to the end of the run; a sample that
@@ -100,16 +149,17 @@ class Master:
         listeners, requests = sockdiag.queues(self.plan["server"]["port"])
         total = 0
         for w in self.all:
-            sock, listening = w.listener, w.listening
-            if sock is None or not w.is_alive() and not listening:
-                continue
-            queue = listeners.get(self.inodes.get(id(sock)))
-            if listening and queue is None:
-                continue  # closed between the dump and now
-            total += queue or 0
-            self.samples.append([f"{t:.3f}", self.ids.get(id(sock), ""), w.generation + 1,
-                                 w.index, "listen" if listening else "shutdown", "",
-                                 queue if queue is not None else 0])
+            for sock, listening in w.sockets():
+                if not w.is_alive() and not listening:
+                    continue
+                queue = listeners.get(self.inodes.get(id(sock)))
+                if listening and queue is None:
+                    continue  # closed between the dump and now
+                total += queue or 0
+                self.samples.append([f"{t:.3f}", self.ids.get(id(sock), ""),
+                                     w.generation + 1, w.index,
+                                     "listen" if listening else "shutdown", "",
+                                     queue if queue is not None else 0])
         changed = counters.delta(base, counters.snapshot())
         self.samples.append([f"{t:.3f}", "all", "", "", "", requests, total,
                              changed.get("TcpOutRsts", 0),
@@ -139,6 +189,8 @@ class Master:
                 done[i] = (e, wait.started[0], extra)
             pending.clear()
         for e in group:
+            if e["action"] in ("close-listener", "shutdown-listener") and self.drain:
+                self.drain.exclude(self.current[e["worker"]].listener)
             if e["action"] in _AT_ONCE:
                 # Posted to its worker without waiting: the workers of one instant act
                 # together (a close that resets hundreds of children takes milliseconds).
@@ -185,12 +237,16 @@ class Master:
             return {}
         if action in ("reload", "upgrade"):
             return self.reload(e)
+        if action in ("attach-program", "detach-program", "map-update", "map-delete"):
+            return self.program_event(e)
         w = self.current[e["worker"]]
         if action in _AT_ONCE:
             w.call(_AT_ONCE[action])
         elif action == "listen":
             w.call(Worker.listen)
             self._number(w.listener)
+            if self.drain is not None:
+                self.drain.include(w.listener)
         elif action == "kill-worker":
             # The master holds the sockets: a dead worker's socket stays open, for the
             # replacement (respawn) or until the master closes it.
@@ -200,41 +256,179 @@ class Master:
             if e["respawn"]:
                 self.current[e["worker"]] = self._worker(e["worker"], sock)
             elif sock is not None:
+                if self.drain is not None:
+                    self.drain.exclude(sock)
                 sock.close()
         return {}
+
+    def program_event(self, e):
+        """attach-program (an object), detach-program, map-update, map-delete: on the
+        group's real program, as bpf(2) calls from the master."""
+        where = f"/events/{e['index']}"
+        try:
+            if e["action"] == "attach-program":
+                user = UserProgram(e["program"])
+                for fill in e["program"].get("maps", []):
+                    user.fill(fill, self._listening())
+                self._attach(user)
+            elif e["action"] == "detach-program":
+                listening = self._listening()
+                if self.user is None or not listening:
+                    raise RuntimeError("the group has no program to detach")
+                from .bpf import detach
+                detach(listening[0][0])
+                self.user.close()
+                self.user = None
+            elif self.user is None:
+                raise RuntimeError("no eBPF object is attached")
+            elif e["action"] == "map-update":
+                self.user.fill(e["change"], self._listening())
+            else:
+                self.user.delete(e["change"])
+        except Exception as err:  # the run fails with the event's path, as the simulator's
+            raise RuntimeError(f"{where}: cannot apply at +{e['at']}s: {err}") from None
+        return {}
+
+    def _attach(self, user):
+        listening = self._listening()
+        if not listening:
+            raise RuntimeError("no socket listens to attach the program to")
+        user.obj.attach(listening[0][0])
+        if self.user is not None:
+            self.user.close()
+        self.user = user
 
     def reload(self, e):
         start = time.monotonic()
         old = self.current
         n = e["workers"]
         self.generation += 1
-        inherit = {}
-        if not e["replace_all"]:
-            for i, w in enumerate(old[:n]):
-                if w.listening:
-                    inherit[i] = w
+        if e["action"] == "upgrade":
+            self.master += 1
+        handover = e["strategy"] == "handover"
+        # Which old sockets go on, and to which new worker (NginxMaster::Reload): by index,
+        # also when every socket would be replaced if the strategy is handover; with
+        # handover the surplus of a shrinking count goes to worker i % n beside its own.
+        inherit, extra, retired = {}, {}, []
+        for i, w in enumerate(old):
+            alive = w.listener is not None and w.listening
+            if (not e["replace_all"] or handover) and i < n and alive:
+                inherit[i] = w
+            elif handover and alive:
+                extra.setdefault(i % n, []).append(w)
+            elif alive:
+                retired.append(w)
         s = self.plan["server"]
-        retired = [w for i, w in enumerate(old) if i not in inherit and w.listener is not None
-                   and w.listening]
         queues = [w.call(self._queue) for w in retired]
         # New sockets first, so that something always listens; the old ones close right
         # after, before the new workers start: in the model it all happens at one instant,
         # and every millisecond between the two sends new SYNs to sockets that stay.
         fresh = {i: open_listener(s["port"], s["backlog"]) for i in range(n) if i not in inherit}
+        for i in sorted(fresh):
+            self._number(fresh[i])
+        # Handing a socket over: the workers are threads of this process, so the new one
+        # takes the same socket object, which is for the kernel what nginx's passing of the
+        # fd with SCM_RIGHTS to a new worker process is (one open socket, the same queues).
         sockets = [inherit[i].call(Worker.release_listener) if i in inherit else fresh[i]
                    for i in range(n)]
+        handed = {j: [w.call(Worker.release_listener) for w in ws] for j, ws in extra.items()}
+        drain = e["strategy"] in ("drain-steer", "drain-count")
         if retired and e["strategy"] == "migrate":
-            set_sysctl("tcp_migrate_req", 1)
-        # All at once: one after the other, each would leave the others listening longer.
-        closing = [w.post(Worker.close_listener) for w in retired]
+            if e["policy_object"] is None:
+                set_sysctl("tcp_migrate_req", 1)
+            else:
+                # The object decides the migrations, its maps filled once the new sockets
+                # listen (labelled as the new generation's): attached as it is.
+                self.labels.update({id(sock): {"generation": str(self.generation + 1),
+                                               "worker": str(j), "master": str(self.master)}
+                                    for j, sock in enumerate(sockets)})
+                user = UserProgram(e["policy_object"])
+                for fill in e["policy_object"].get("maps", []):
+                    user.fill(fill, self._listening())
+                user.obj.attach(sockets[0])
+                if self.user is not None:
+                    self.user.close()
+                self.user = user
+        if retired and drain:
+            program = self._drain_program()
+            for w in retired:
+                program.exclude(w.listener)
+            program.attach(sockets[0])
+            closing = []
+        else:
+            # All at once: one after the other, each would leave the others listening longer.
+            closing = [w.post(Worker.close_listener) for w in retired]
         end = max([start] + [wait() for wait in closing])
-        self.current = [self._worker(i, sock) for i, sock in enumerate(sockets)]
+        self.current = [self._worker(i, sock, handed.get(i, ())) for i, sock in
+                        enumerate(sockets)]
         timeout = self.plan["server"]["shutdown_timeout"]
         for w in old:
             if w.is_alive():
                 w.call(lambda w: w.retire(timeout))
-        self.restarts.append((start, end))
+        self.restarts.append([start, end])
+        if retired and drain:
+            self._retire_by_drain(retired, e["strategy"], len(self.restarts) - 1, start)
         return {"retired": len(retired), "accept_queues_closed": queues}
+
+    # Draining ---------------------------------------------------------------------------
+
+    def _retire_by_drain(self, workers, mode, restart, start):
+        with self.lock:
+            for w in workers:
+                self.retiring.append({
+                    "worker": w, "socket": w.listener, "mode": mode, "restart": restart,
+                    "deadline": start + self.plan["server"]["shutdown_timeout"],
+                    # What was steered to it up to now; steering to it has stopped.
+                    "steered": self.drain.steered(w.listener) if mode == "drain-count" else 0})
+        if not getattr(self, "_drainer", None) or not self._drainer.is_alive():
+            self._drainer = threading.Thread(target=self._poll_drains, daemon=True)
+            self._drainer.start()
+
+    def _poll_drains(self):
+        """Every DRAIN_POLL, close what is drained (NginxMaster::PollDrains): drain-steer
+        once the socket's SYN queue and accept queue are empty, drain-count once its
+        worker accepted from it as many as were steered to it; and every socket still
+        draining shutdown_timeout after its reload (DrainDeadline)."""
+        try:
+            self._poll_drains_until_done()
+        except Exception as e:  # the master reports it; the run is then invalid
+            self.errors.append(f"draining: {type(e).__name__}: {e}")
+
+    def _poll_drains_until_done(self):
+        port = self.plan["server"]["port"]
+        while True:
+            with self.lock:
+                if not self.retiring:
+                    return
+                marks = sockdiag.requests_by_mark(port) if any(
+                    r["mode"] == "drain-steer" for r in self.retiring) else {}
+                now, left = time.monotonic(), []
+                for r in self.retiring:
+                    sock, w = r["socket"], r["worker"]
+                    if r["mode"] == "drain-steer":
+                        done = marks.get(self.ids[id(sock)], 0) == 0 and \
+                            accept_queue(sock) == 0
+                    else:
+                        done = w.accepted_from.get(id(sock), 0) >= r["steered"]
+                    if done or now >= r["deadline"]:
+                        self._close_drained(r)
+                    else:
+                        left.append(r)
+                self.retiring = left
+            time.sleep(DRAIN_POLL)
+
+    def _close_drained(self, r):
+        w = r["worker"]
+        if w.is_alive():
+            try:
+                w.call(Worker.close_listener)
+            except RuntimeError:   # it exited meanwhile (its shutdown timeout)
+                pass
+        if w.listener is r["socket"] or not w.is_alive():
+            r["socket"].close()   # an exited worker leaves its socket to the master
+            w.listener, w.listening = None, False
+        rec = self.restarts[r["restart"]]
+        rec[1] = max(rec[1], time.monotonic())
 
 
 def _lateness(late):
@@ -278,7 +472,7 @@ def main():
     # The counters at the end of the run, before anything is torn down.
     after = counters.snapshot()
     sampler.join(5)  # its last sample is due now too
-    errors = [w.error for w in master.all if w.error]
+    errors = [w.error for w in master.all if w.error] + master.errors
     result = {
         "counters": counters.delta(before, after),
         "restart_duration_s": max([end - start for start, end in master.restarts], default=0.0),

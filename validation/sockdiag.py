@@ -15,6 +15,20 @@ TCP_LISTEN = 10
 
 _NLMSG = struct.Struct("=IHHII")                 # len, type, flags, seq, pid
 _REQ = struct.Struct("=BBBBI4s32sI8s")           # inet_diag_req_v2, sockid zeroed
+_MSG_SIZE = 72                                   # inet_diag_msg; attributes follow
+INET_DIAG_MARK = 15
+
+
+def _mark(data, at, end):
+    # The INET_DIAG_MARK attribute among those from at to end, or None.
+    while at + 4 <= end:
+        length, kind = struct.unpack_from("=HH", data, at)
+        if length < 4:
+            break
+        if kind == INET_DIAG_MARK:
+            return struct.unpack_from("=I", data, at + 4)[0]
+        at += (length + 3) & ~3
+    return None
 
 
 def syn_recv(port):
@@ -28,8 +42,18 @@ def queues(port):
     return dump(port, 1 << TCP_LISTEN | 1 << TCP_SYN_RECV)
 
 
-def dump(port, states):
-    """({inode: rqueue} of the listeners, requests in SYN_RECV) among states on port."""
+def requests_by_mark(port):
+    """{mark: requests in SYN_RECV on port}: a request carries its listener's SO_MARK
+    (ir_mark, reported as INET_DIAG_MARK), which tells the listener whose SYN queue holds
+    it; the kernel gives no per-listener SYN queue length otherwise."""
+    marks = {}
+    dump(port, 1 << TCP_SYN_RECV, marks)
+    return marks
+
+
+def dump(port, states, marks=None):
+    """({inode: rqueue} of the listeners, requests in SYN_RECV) among states on port; with
+    marks, also counts the requests by their mark into it."""
     req = _REQ.pack(socket.AF_INET, socket.IPPROTO_TCP, 0, 0, states, b"", b"", 0, b"")
     msg = _NLMSG.pack(_NLMSG.size + len(req), SOCK_DIAG_BY_FAMILY,
                       NLM_F_REQUEST | NLM_F_DUMP, 1, 0) + req
@@ -59,4 +83,7 @@ def dump(port, states):
                             listeners[inode] = rqueue  # a listener's rqueue: its accept queue
                         else:
                             count += 1
+                            if marks is not None:
+                                mark = _mark(data, body + _MSG_SIZE, off + length)
+                                marks[mark] = marks.get(mark, 0) + 1
                 off += (length + 3) & ~3

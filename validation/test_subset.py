@@ -12,6 +12,10 @@ from .testutil import scenario, temp_dir, write_scenario
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+POL = ('expected "hash" or an eBPF object (the built-in C++ programs run in the model only; '
+       'name their twin, e.g. {"object": "programs/migrate-to-new.bpf.o", ...}), ')
+
+
 class SubsetTest(unittest.TestCase):
     def refused(self, doc):
         with self.assertRaises(ScenarioError) as cm:
@@ -25,13 +29,16 @@ class SubsetTest(unittest.TestCase):
         f = os.path.join(TOP, "scenarios", "overload-restart.json")
         check_subset(f, read_document(f))
 
-    def test_shipped_nginx_reload_is_refused_at_its_first_drain(self):
+    def test_shipped_nginx_reload_with_every_strategy_is_accepted(self):
         f = os.path.join(TOP, "scenarios", "nginx-reload.json")
+        check_subset(f, read_document(f))
+
+    def test_shipped_newest_generation_is_refused_at_its_built_in_policy(self):
+        f = os.path.join(TOP, "scenarios", "newest-generation.json")
         with self.assertRaises(ScenarioError) as cm:
-            check_subset("nginx-reload.json", read_document(f))
-        self.assertEqual(str(cm.exception), 'nginx-reload.json: /sweep/strategy/1: expected '
-                         '"close" or "migrate" (drain needs real eBPF, handover fd passing), '
-                         'got "drain-steer"')
+            check_subset("newest-generation.json", read_document(f))
+        self.assertEqual(str(cm.exception), 'newest-generation.json: /sweep/policy/1: '
+                         + POL + 'got "prefer-newest-generation"')
 
     def test_the_delay_adds_up_over_the_path(self):
         doc = scenario()
@@ -44,33 +51,63 @@ class SubsetTest(unittest.TestCase):
         self.assertTrue(plan["delay_line"])
         self.assertFalse(check_run("x.json", scenario())["delay_line"])  # 100us: direct
 
-    def test_a_drain_strategy_in_the_sweep_is_refused_where_written(self):
-        doc = scenario(events=[{"at": "0.5s", "action": "reload", "listen_change": True}],
-                       sweep={"strategy": ["close", "drain-steer"]})
-        self.assertEqual(self.refused(doc), 'x.json: /sweep/strategy/1: expected "close" or '
-                         '"migrate" (drain needs real eBPF, handover fd passing), '
-                         'got "drain-steer"')
+    def test_a_built_in_policy_in_the_sweep_is_refused_where_written(self):
+        doc = scenario(events=[{"at": "0.5s", "action": "reload", "listen_change": True,
+                                "strategy": "migrate"}],
+                       sweep={"policy": ["hash", "last-slot"]})
+        self.assertEqual(self.refused(doc), 'x.json: /sweep/policy/1: ' + POL
+                         + 'got "last-slot"')
 
-    def test_a_migration_policy_other_than_hash(self):
-        doc = scenario(events=[{"at": "0.5s", "action": "reload", "strategy": "migrate",
-                                "policy": "last-slot"}])
-        self.assertEqual(self.refused(doc), 'x.json: /events/0/policy: expected "hash" '
-                         '(tcp_migrate_req picks by hash; other policies need real eBPF), '
-                         'got "last-slot"')
+    def test_every_strategy_is_accepted(self):
+        for strategy in ("close", "drain-steer", "drain-count", "migrate", "handover"):
+            plan = check_run("x.json", scenario(events=[
+                {"at": "0.5s", "action": "reload", "strategy": strategy, "workers": 2}]))
+            self.assertEqual(plan["events"][0]["strategy"], strategy)
+            # Draining needs the draining recipes' objects, so CAP_BPF; the others do not.
+            self.assertEqual(plan["programs"], strategy.startswith("drain"))
 
-    def test_a_program_event(self):
+    def test_a_built_in_program_event(self):
         doc = scenario(events=[{"at": "0s", "action": "close-listener", "worker": 0},
                                {"at": "0.1s", "action": "attach-program",
                                 "program": "drop-all"}])
-        self.assertEqual(self.refused(doc), 'x.json: /events/1/action: expected one of '
-                         'close-listener, kill-worker, listen, reload, resume-worker, '
-                         'set-sysctl, shutdown-listener, stall-worker, upgrade (the kernel side '
-                         'has no eBPF programs or packet filters yet), got "attach-program"')
+        self.assertEqual(self.refused(doc), 'x.json: /events/1/program: expected an eBPF '
+                         'object {"object": FILE, ...} (the kernel side runs no built-in C++ '
+                         'program; name its twin under programs/), got "drop-all"')
+
+    def test_an_object_is_found_in_the_build_directory_and_its_maps_checked(self):
+        obj = {"object": "programs/migrate-to-new.bpf.o",
+               "maps": [{"map": "new_listeners", "from": "generation=2"},
+                        {"map": "new_count", "entries": [{"key": 0, "value": 4}]}]}
+        plan = check_run("x.json", scenario(events=[
+            {"at": "0.5s", "action": "reload", "strategy": "migrate", "policy": obj}]))
+        policy = plan["events"][0]["policy_object"]
+        self.assertEqual(policy["object"], os.path.join(TOP, "build", obj["object"]))
+        self.assertTrue(policy["migrate"])            # section sk_reuseport/migrate
+        self.assertTrue(plan["select_or_migrate"] and needs_migration(plan))
+        bad = dict(obj, maps=[{"map": "new_count", "from": "generation=2"}])
+        self.assertEqual(self.refused(scenario(events=[
+            {"at": "0.5s", "action": "reload", "strategy": "migrate", "policy": bad}])),
+            'x.json: /events/0/policy/maps/0/from: expected a REUSEPORT_SOCKARRAY for '
+            'listeners, but map "new_count" is not one (fill it with "entries")')
+        missing = dict(obj, object="programs/none.bpf.o")
+        self.assertTrue(self.refused(scenario(events=[
+            {"at": "0.5s", "action": "reload", "strategy": "migrate", "policy": missing}]))
+            .startswith('x.json: /events/0/policy/object: expected an existing object file'))
+
+    def test_a_drain_and_an_object_in_one_run(self):
+        doc = scenario(events=[
+            {"at": "0s", "action": "attach-program",
+             "program": {"object": "programs/refuse-migration.bpf.o"}},
+            {"at": "0.5s", "action": "reload", "strategy": "drain-steer", "workers": 2}])
+        self.assertEqual(self.refused(doc), 'x.json: /events/1: expected no drain strategy '
+                         'and eBPF object of the scenario in one run (the kernel keeps a '
+                         'socket in one sockarray; the drain program\'s would take them)')
 
     def test_steering_by_program(self):
         self.assertEqual(self.refused(scenario(**{"server.steering": "round-robin"})),
-                         'x.json: /server/steering: expected "hash" (programs are not real '
-                         'eBPF yet), got "round-robin"')
+                         'x.json: /server/steering: expected "hash" (the kernel side runs no '
+                         'built-in C++ program; attach its eBPF object with an attach-program '
+                         'event at "0s"), got "round-robin"')
 
     def test_loss_and_slow_links(self):
         self.assertEqual(self.refused(scenario(**{"topology.links.0.loss": 0.01})),
@@ -154,21 +191,22 @@ class CommandTest(unittest.TestCase):
         done = self.run_cli(f"--out={d}", f)
         self.assertEqual(done.returncode, 2)
         self.assertEqual(done.stderr.strip(), f'{f}: /server/steering: expected "hash" '
-                         '(programs are not real eBPF yet), got "drop-all"')
+                         '(the kernel side runs no built-in C++ program; attach its eBPF object '
+                         'with an attach-program event at "0s"), got "drop-all"')
         self.assertEqual(os.listdir(d), [os.path.basename(f)])  # nothing written
 
     def test_skip_unsupported_names_each_run_left_out(self):
-        f = os.path.join(TOP, "scenarios", "nginx-reload.json")
+        d = temp_dir(self)
+        f = write_scenario(scenario(
+            events=[{"at": "0.5s", "action": "reload", "strategy": "migrate"}],
+            sweep={"policy": ["hash", "last-slot"], "seed": [1, 2]}), d)
         done = self.run_cli("--check", "--skip-unsupported", f)
         self.assertEqual(done.returncode, 0, done.stderr)
-        why = ('not run on the kernel: /events/0/strategy: expected "close" or "migrate" '
-               '(drain needs real eBPF, handover fd passing), got ')
-        # The sweep: strategy (5 values) times seed (2); runs 0, 1 close and 6, 7 migrate.
+        why = 'not run on the kernel: /events/0/policy: ' + POL
+        # The sweep: policy (2 values) times seed (2); runs 0, 1 hash.
         self.assertEqual(done.stderr.splitlines(), [
-            f'validation: nginx-reload run {k} (strategy={s}, seed={seed}) {why}"{s}"'
-            for k, s, seed in [(2, "drain-steer", 1), (3, "drain-steer", 2),
-                               (4, "drain-count", 1), (5, "drain-count", 2),
-                               (8, "handover", 1), (9, "handover", 2)]])
+            f'validation: kernel-test run {k} (policy=last-slot, seed={seed}) {why}'
+            'got "last-slot"' for k, seed in [(2, 1), (3, 2)]])
 
     @unittest.skipUnless(os.geteuid() == 0, "needs root to become another user")
     def test_without_privilege_exits_5_and_leaves_nothing(self):
@@ -182,6 +220,18 @@ class CommandTest(unittest.TestCase):
         self.assertIn("network namespaces need root", done.stderr)
         self.assertEqual(netns.list_ours(), before)
         self.assertEqual(os.listdir(d), [os.path.basename(f)])
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root to drop capabilities")
+    def test_without_cap_bpf_programs_cannot_be_loaded(self):
+        # Root without CAP_BPF and CAP_SYS_ADMIN (which also allows bpf(2)).
+        cmd = ["setpriv", "--bounding-set=-bpf,-sys_admin", "--inh-caps=-bpf,-sys_admin",
+               "/usr/bin/python3", "-c",
+               "from validation import bpf; print(bpf.missing_privilege())"]
+        done = subprocess.run(cmd, cwd=TOP, capture_output=True, text=True,
+                              env=dict(os.environ, PYTHONPATH=TOP))
+        self.assertEqual(done.stdout.strip(), "eBPF programs need CAP_BPF (or CAP_SYS_ADMIN) "
+                         "to be loaded into the kernel; run it as root, e.g. sudo ./waf "
+                         "validate FILE", done.stderr)
 
 
 if __name__ == "__main__":

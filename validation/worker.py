@@ -60,7 +60,7 @@ class _Conn:
 
 
 class Worker(threading.Thread):
-    def __init__(self, index, generation, listener, config, seed):
+    def __init__(self, index, generation, listener, config, seed, extra=()):
         super().__init__(name=f"worker-{generation}-{index}", daemon=True)
         self.index, self.generation = index, generation
         self.port, self.backlog = config["server"]["port"], config["server"]["backlog"]
@@ -77,6 +77,13 @@ class Worker(threading.Thread):
         self.sel.register(self.wake, selectors.EVENT_READ, "wake")
         if self.listening:
             self.sel.register(listener, selectors.EVENT_READ, "listen")
+        # Listening sockets handed over beyond its own (a handover that lowers the worker
+        # count): accepted from in turn with its own, as the simulated worker does.
+        self.extra = list(extra)
+        for sock in self.extra:
+            self.sel.register(sock, selectors.EVENT_READ, "listen")
+        self.accepted_from = {}            # id(socket) -> connections accepted from it
+        self._next = 0
         self.commands = deque()
         self.conns = {}
         self.run_queue = deque()
@@ -156,6 +163,11 @@ class Worker(threading.Thread):
         self.listener, self.listening = None, False
         return s
 
+    def sockets(self):
+        """[(socket, listening)]: its own socket (if any), then those handed over."""
+        own = [(self.listener, self.listening)] if self.listener is not None else []
+        return own + [(sock, True) for sock in self.extra]
+
     def retire(self, timeout):
         # An old worker accepts nothing more, finishes what it has, then exits; after
         # worker_shutdown_timeout it closes what is left.
@@ -188,7 +200,7 @@ class Worker(threading.Thread):
         if self.retire_at is not None:
             if time.monotonic() >= self.retire_at:
                 return True
-            return not self.conns and not self.listening
+            return not self.conns and not self.listening and not self.extra
         return False
 
     def _drain_wake(self):
@@ -226,7 +238,8 @@ class Worker(threading.Thread):
                 if select.select([self.wake], [], [], left)[0]:
                     self._drain_wake()
                 continue
-            accepting = self.listening and self.retire_at is None
+            # A retiring worker still accepts from a socket that listens (one draining).
+            accepting = self.listening or bool(self.extra)
             timeout = 0 if (self.run_queue or accepting and self._listener_ready) else None
             if timeout is None and self.retire_at is not None:
                 timeout = max(0.0, self.retire_at - time.monotonic())
@@ -242,7 +255,7 @@ class Worker(threading.Thread):
             if self.stalled or self._done():
                 continue
             # A command just run may have closed or handed over the socket.
-            if self._listener_ready and self.listening and self.retire_at is None:
+            if self._listener_ready and (self.listening or self.extra):
                 self._listener_ready = self._accept_one()
             if self.run_queue:
                 conn = self.run_queue.popleft()
@@ -262,15 +275,26 @@ class Worker(threading.Thread):
     _served_at = 0.0
 
     def _accept_one(self):
-        """Accept one connection; True if one was accepted (more may wait)."""
-        try:
-            sock, _ = self.listener.accept()
-        except (BlockingIOError, InterruptedError):
-            return False
-        except OSError as e:
-            if e.errno in (errno.ECONNABORTED, errno.EINVAL):
-                return False
-            raise
+        """Accept one connection, trying the listeners in turn from the one after the last
+        accepted from; True if one was accepted (more may wait)."""
+        listeners = ([self.listener] if self.listening else []) + self.extra
+        for k in range(len(listeners)):
+            listener = listeners[(self._next + k) % len(listeners)]
+            try:
+                sock, _ = listener.accept()
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError as e:
+                if e.errno in (errno.ECONNABORTED, errno.EINVAL):
+                    continue
+                raise
+            self._next = (self._next + k + 1) % len(listeners)
+            self.accepted_from[id(listener)] = self.accepted_from.get(id(listener), 0) + 1
+            self._serve(sock)
+            return True
+        return False
+
+    def _serve(self, sock):
         sock.setblocking(False)
         self.accepted += 1
         conn = _Conn(sock)
@@ -278,7 +302,6 @@ class Worker(threading.Thread):
         self.sel.register(sock, selectors.EVENT_READ, conn)
         # Data, the client's FIN or its RST may have arrived while it waited in the queue.
         self._read(conn)
-        return True
 
     def _io(self, conn, mask):
         if mask & selectors.EVENT_READ:
