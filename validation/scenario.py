@@ -290,10 +290,15 @@ def check_run(file, doc):
                    "are not shaped)", d.get(f"/topology/links/{i}/rate"))
         delay += d.duration(f"/topology/links/{i}/delay")
 
-    steering = d.string("/server/steering", "hash")
-    if steering != "hash":
-        d.fail("/server/steering", '"hash" (the kernel side runs no built-in C++ program; '
-               'attach its eBPF object with an attach-program event at "0s")', steering)
+    steering_object = None
+    if isinstance(d.get("/server/steering"), dict):
+        # As the model's master: attached once the first sockets listen, before any event.
+        steering_object = _object(d, "/server/steering")
+    else:
+        steering = d.string("/server/steering", "hash")
+        if steering != "hash":
+            d.fail("/server/steering", '"hash" or an eBPF object (the kernel side runs no '
+                   'built-in C++ program; name its twin under programs/)', steering)
     service = d.get("/server/service_time", "0s")
     if isinstance(service, dict):
         kind = d.string("/server/service_time/distribution", None,
@@ -335,13 +340,17 @@ def check_run(file, doc):
     if not isinstance(events, list):
         d.fail("/events", "an array", events)
     attached = None   # the object of the last attach-program, in file order
+    if steering_object is not None:
+        plan["events"].append({"index": -1, "at": 0.0, "action": "attach-program",
+                               "path": "/server/steering", "program": steering_object})
+        attached = steering_object
     for i, event in enumerate(events):
         p = f"/events/{i}"
         action = d.string(f"{p}/action")
         if action not in EVENTS:
             d.fail(f"{p}/action", "one of " + ", ".join(sorted(EVENTS)) + " (the kernel side "
                    "has no packet filter)", action)
-        e = {"index": i, "at": d.duration(f"{p}/at"), "action": action}
+        e = {"index": i, "at": d.duration(f"{p}/at"), "action": action, "path": p}
         if action in ("reload", "upgrade"):
             e["strategy"] = d.string(f"{p}/strategy", "close", STRATEGIES)
             e["policy_object"] = None
@@ -489,7 +498,7 @@ def _check_programs(file, d, plan):
     user = [e for e in events if e["action"] == "attach-program" or e.get("policy_object")]
     if drains and user:
         later = max(drains[0], user[0], key=lambda e: (e["at"], e["index"]))
-        d.fail(f"/events/{later['index']}", "no drain strategy and eBPF object of the "
+        d.fail(later["path"], "no drain strategy and eBPF object of the "
                "scenario in one run (the kernel keeps a socket in one sockarray; the drain "
                "program's would take them)")
     plan["count_steering"] = any(e["strategy"] == "drain-count" for e in drains)

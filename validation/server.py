@@ -264,7 +264,7 @@ class Master:
     def program_event(self, e):
         """attach-program (an object), detach-program, map-update, map-delete: on the
         group's real program, as bpf(2) calls from the master."""
-        where = f"/events/{e['index']}"
+        where = e["path"]
         try:
             if e["action"] == "attach-program":
                 user = UserProgram(e["program"])

@@ -7,7 +7,10 @@ migration whatever tcp_migrate_req says; a socket closed with children queued re
 Arrivals are constant, 50 ms apart, and events fall between two of them.
 """
 import glob
+import json
 import os
+import subprocess
+import sys
 import unittest
 
 from . import bpf
@@ -42,6 +45,62 @@ class ObjectTest(unittest.TestCase):
                 self.assertEqual(obj.migrate, obj.section == "sk_reuseport/migrate")
                 self.assertGreaterEqual(obj.fd, 0)
                 obj.close()
+
+
+# One SYN to a reuseport group on 127.0.0.1 in a network namespace of its own, the test
+# object attached: its map as the kernel left it. The simulator's tests run the same objects
+# (test/bpf-load-test.cc, test/bpf-program-test.cc) and expect the same.
+_ONE_SYN = """
+import json, socket, subprocess, sys, time
+from validation import bpf
+subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+path, name, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+socks = []
+for _ in range(2):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    s.bind(("127.0.0.1", 8080))
+    s.listen(16)
+    socks.append(s)
+obj = bpf.Object(path)
+obj.attach(socks[0])
+c = socket.create_connection(("127.0.0.1", 8080))
+time.sleep(0.05)
+print(json.dumps([obj.map(name).lookup(k) for k in range(n)]))
+"""
+
+TEST_OBJECTS = BUILD / "test-programs"
+TOP = BUILD.parent
+
+
+def one_syn(obj, name, n):
+    done = subprocess.run(["unshare", "-n", sys.executable, "-c", _ONE_SYN,
+                           str(TEST_OBJECTS / obj), name, str(n)],
+                          capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, PYTHONPATH=str(TOP)))
+    if done.returncode != 0:
+        raise AssertionError(done.stderr)
+    return json.loads(done.stdout)
+
+
+@unittest.skipIf(bpf.missing_privilege(), "needs CAP_BPF")
+@unittest.skipUnless((TEST_OBJECTS / "calls.bpf.o").exists(), "needs the build's test programs")
+class SameObjectTest(unittest.TestCase):
+    def test_data_and_data_end_span_the_segment_from_its_tcp_header(self):
+        # tcp-header.bpf.c: port, header length, data_end - data, SYN, len, short runs.
+        port, header, span, syn, length, short = one_syn("tcp-header.bpf.o", "seen", 6)
+        self.assertEqual((port, syn, short), (8080, 1, 0))
+        self.assertGreater(header, 20)  # a SYN carries options
+        self.assertEqual((span, length), (header, header))  # no payload
+
+    def test_bpf_functions_are_called_as_the_simulator_calls_them(self):
+        # calls.bpf.c with the kernel's hash h and the SYN's len: h + 23, h + 23 + 203,
+        # len, (h + 4) * 2 + 1 (the simulator's test uses h = 1, len = 7).
+        first, second, length, nested = one_syn("calls.bpf.o", "out", 4)
+        h = first - 23
+        self.assertEqual(second, h + 23 + 203)
+        self.assertGreater(length, 20)
+        self.assertEqual(nested, (h + 4) * 2 + 1)
 
 
 @needs_namespaces

@@ -105,9 +105,26 @@ class SubsetTest(unittest.TestCase):
 
     def test_steering_by_program(self):
         self.assertEqual(self.refused(scenario(**{"server.steering": "round-robin"})),
-                         'x.json: /server/steering: expected "hash" (the kernel side runs no '
-                         'built-in C++ program; attach its eBPF object with an attach-program '
-                         'event at "0s"), got "round-robin"')
+                         'x.json: /server/steering: expected "hash" or an eBPF object (the '
+                         'kernel side runs no built-in C++ program; name its twin under '
+                         'programs/), got "round-robin"')
+
+    def test_a_steering_object_is_attached_first(self):
+        # As the model's master attaches it: at 0 s, before the events of that instant.
+        doc = scenario(**{"server.steering": {"object": "programs/refuse-migration.bpf.o"}},
+                       events=[{"at": "0s", "action": "stall-worker", "worker": 0}])
+        plan = check_run("x.json", doc)
+        first = plan["events"][0]
+        self.assertEqual((first["action"], first["at"], first["path"]),
+                         ("attach-program", 0.0, "/server/steering"))
+        self.assertEqual(plan["events"][1]["action"], "stall-worker")
+
+    def test_a_steering_object_and_a_drain_are_refused_where_the_later_is(self):
+        doc = scenario(**{"server.steering": {"object": "programs/refuse-migration.bpf.o"}},
+                       events=[{"at": "0.5s", "action": "reload", "strategy": "drain-steer",
+                                "workers": 2}])
+        self.assertTrue(self.refused(doc).startswith('x.json: /events/0: expected no drain '
+                                                     'strategy and eBPF object'))
 
     def test_loss_and_slow_links(self):
         self.assertEqual(self.refused(scenario(**{"topology.links.0.loss": 0.01})),
@@ -190,9 +207,9 @@ class CommandTest(unittest.TestCase):
         f = write_scenario(scenario(**{"server.steering": "drop-all"}), d)
         done = self.run_cli(f"--out={d}", f)
         self.assertEqual(done.returncode, 2)
-        self.assertEqual(done.stderr.strip(), f'{f}: /server/steering: expected "hash" '
-                         '(the kernel side runs no built-in C++ program; attach its eBPF object '
-                         'with an attach-program event at "0s"), got "drop-all"')
+        self.assertEqual(done.stderr.strip(), f'{f}: /server/steering: expected "hash" or an '
+                         'eBPF object (the kernel side runs no built-in C++ program; name its '
+                         'twin under programs/), got "drop-all"')
         self.assertEqual(os.listdir(d), [os.path.basename(f)])  # nothing written
 
     def test_skip_unsupported_names_each_run_left_out(self):
