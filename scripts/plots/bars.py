@@ -43,7 +43,7 @@ def label_bars(ax, bars, tops, shown=None, fontsize=10):
 def overview(name, groups, swept):
     """What an operator reads first: per line, the share of connections that failed and the
     response time's p99, each the mean over the line's runs."""
-    fig, axes = plt.subplots(1, 2, figsize=(2 * width(groups, 1.0, 5), 5),
+    fig, axes = plt.subplots(1, 2, figsize=(2 * max(5, 1.1 * len(groups) + 1.5), 4.5),
                              layout="constrained")
     panels = [(axes[0], "failed_pct", "failed connections (% of attempts)", "%", "tab:red"),
               (axes[1], "response_p99_ms", "response time p99", "ms", "tab:blue")]
