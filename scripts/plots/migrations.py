@@ -8,7 +8,7 @@ from matplotlib.patches import FancyArrowPatch
 from matplotlib.path import Path
 
 import results
-from .style import plt
+from .style import generation_order, plt
 
 _QUOTED = r'"((?:[^"\\]|\\.)*)"'
 _CLUSTER = re.compile(r"subgraph cluster_(\d+)\s*\{")
@@ -58,8 +58,7 @@ def listener(name):
 def _layout(edges):
     """{name: (x, y)}: a column per generation, oldest left; in a column, by listener id."""
     names = {n for e in edges for n in e[:2]}
-    generations = sorted({listener(n)[1] for n in names},
-                         key=lambda g: (math.isnan(results.number(g)), results.number(g), g))
+    generations = generation_order({listener(n)[1] for n in names})
     where = {}
     for x, generation in enumerate(generations):
         column = sorted((n for n in names if listener(n)[1] == generation),

@@ -6,7 +6,7 @@ import textwrap
 from pathlib import Path
 
 import results
-from .style import legend_outside, plt
+from .style import generation_order, legend_outside, plt
 
 
 def read_timeseries(path, runs):
@@ -43,12 +43,6 @@ def read_reloads(path, timeseries):
             for run, (_, gens) in timeseries.items()}
 
 
-def generation_order(generations):
-    """Generations oldest first: numbers in numeric order, anything else after them."""
-    return sorted(generations, key=lambda g: (math.isnan(results.number(g)),
-                                              results.number(g), g))
-
-
 def side_of_reloads(times, generations, reloads):
     """'after' if a sample taken at a reload's instant already shows a generation that
     first appears then (the runner takes it after the instant's events), 'before' if it
@@ -60,14 +54,12 @@ def side_of_reloads(times, generations, reloads):
     return "after" if all(at in firsts for at in on) else "before"
 
 
-def queues(name, groups, swept, timeseries, reloads_csv=None):
-    """The figure; `timeseries` is timeseries.csv's path, reloads.csv is looked for beside
-    it unless given."""
+def queues(name, groups, swept, timeseries):
+    """The figure; `timeseries` is timeseries.csv's path, reloads.csv is read beside it."""
     timeseries = Path(timeseries)
     first = {runs[0]["run"]: (key, runs[0]) for key, runs in groups}
     series = read_timeseries(timeseries, first)
-    reloads = read_reloads(Path(reloads_csv) if reloads_csv else
-                           timeseries.parent / "reloads.csv", series)
+    reloads = read_reloads(timeseries.parent / "reloads.csv", series)
     fig, axes = plt.subplots(len(first), 2, figsize=(14, 2.6 * len(first) + 1.2),
                              sharex=True, squeeze=False, layout="constrained")
     sides = set()

@@ -23,8 +23,13 @@ def values(runs, column):
 
 
 def mean(runs, column):
-    v = values(runs, column)
-    return sum(v) / len(v) if v else math.nan
+    return results.mean([r.get(column) for r in runs])
+
+
+def generation_order(generations):
+    """Generation labels oldest first: numbers in numeric order, anything else after."""
+    return sorted(generations, key=lambda g: (math.isnan(results.number(g)),
+                                              results.number(g), g))
 
 
 def value_text(v):
