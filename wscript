@@ -414,8 +414,12 @@ def _cached_build_type(ctx):
 
 def plot(ctx):
     """Draw PNGs of scenario results (default: all in results/) into results/<name>/plots/."""
-    p = ctx.parser("Plots RST segments by cause, restart durations, latencies and queues from "
-                   "DIR/<name>/summary.csv and timeseries.csv (needs python3-matplotlib).")
+    p = ctx.parser("Draws, from DIR/<name>/summary.csv, timeseries.csv, reloads.csv and "
+                   "migrations.dot: overview.png (failed % and response p99 per strategy: "
+                   "read it first), rst_by_cause.png, restart_duration.png, latency.png, "
+                   "queues.png (by generation, a row per strategy) and migrations.png (when "
+                   "a run migrated), and prints the path of each file written "
+                   "(needs python3-matplotlib).")
     p.add_argument("names", nargs="*", metavar="NAME", help="a scenario name")
     p.add_argument("--out", type=Path, default=ctx.top / "results", metavar="DIR",
                    help="results directory (default: results/)")

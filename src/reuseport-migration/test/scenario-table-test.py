@@ -163,6 +163,7 @@ class SmallScenarioTableTest(unittest.TestCase):
     @unittest.skipUnless(importlib.util.find_spec("matplotlib"), "needs python3-matplotlib")
     def test_plot_stacks_what_the_table_counts(self):
         import plot_results
+        from plots.style import plt
         summary = rows(self.folder / "summary.csv")
         groups = results.group_runs(summary)
         fig = plot_results.rst_by_cause("table-small", groups, [])
@@ -174,7 +175,7 @@ class SmallScenarioTableTest(unittest.TestCase):
             heights[x] = heights.get(x, 0) + patch.get_height()
         self.assertEqual([heights.get(i, 0) for i in range(len(groups))],
                          [float(self.lines[key]["rsts"]) for key, _ in groups])
-        plot_results.plt.close(fig)
+        plt.close(fig)
 
 
 class OverloadWarningTest(unittest.TestCase):
