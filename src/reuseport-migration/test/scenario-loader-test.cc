@@ -318,7 +318,7 @@ TEST(ScenarioLoaderTest, EveryKey)
         { "at": "60s", "action": "drop-segments", "host": "c-1", "until": "2min" },
         { "at": "0s", "action": "stall-worker", "worker": 5 },
         { "at": "1s", "action": "resume-worker", "worker": 5 },
-        { "at": "2min", "action": "reload", "listen_change": false, "strategy": "handover",
+        { "at": "2min", "action": "reload", "listen_change": false, "strategy": "migrate",
           "policy": "last-slot" },
         { "at": "1s", "action": "listen", "worker": 0 },
         { "at": "1s", "action": "shutdown-listener", "worker": 1 },
@@ -453,7 +453,7 @@ TEST(ScenarioLoaderTest, EveryKey)
     EXPECT_EQ(byPath("/events/8").worker, 5u);
     const EventSpec& reload = byPath("/events/10");
     EXPECT_EQ(reload.at, Seconds(120)); // at the very end is within the run
-    EXPECT_EQ(reload.strategy, "handover");
+    EXPECT_EQ(reload.strategy, "migrate");
     EXPECT_EQ(reload.policy, "last-slot");
     EXPECT_EQ(byPath("/events/11").action, "listen");
     EXPECT_EQ(byPath("/events/12").action, "shutdown-listener");
@@ -965,6 +965,9 @@ TEST(ScenarioLoaderTest, SweepStrategyAndSeed)
     EXPECT_EQ(runs[3].scenario.seed, 2u);
     EXPECT_EQ(runs[3].scenario.events[0].strategy, "close");
 
+    // Only migrate uses a policy.
+    doc["events"][0]["strategy"] = "migrate";
+    doc["events"][1]["strategy"] = "migrate";
     doc["sweep"] = Json::parse(R"({ "policy": ["hash", "prefer-newest-generation"] })");
     runs = ScenarioLoader::Expand(doc, "inline.json");
     ASSERT_EQ(runs.size(), 2u);
@@ -1085,6 +1088,7 @@ TEST(ScenarioLoaderTest, SweepErrors)
     ExpectExpandError(doc,
                       "/sweep/server.service_time/1/distribution",
                       R"(expected "exponential", "uniform" or "constant", got "normal")");
+    doc["events"][0]["strategy"] = "migrate";
     doc["sweep"] = Json::parse(R"({ "policy": ["hash", "last-slot", "newest"] })");
     ExpectExpandError(
         doc,

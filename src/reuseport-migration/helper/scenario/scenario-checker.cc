@@ -59,7 +59,7 @@ Checker::Parse(const Json& doc)
         s.maxWall = Duration(*v, "/max_wall", true);
     }
     CheckScale(doc, s);
-    CheckSweep(doc, s);
+    CheckSweep(doc);
     return s;
 }
 
@@ -364,7 +364,7 @@ Checker::ParseOutput(const Json& doc, Scenario& s) const
 }
 
 void
-Checker::CheckSweep(const Json& doc, const Scenario& s) const
+Checker::CheckSweep(const Json& doc) const
 {
     const Json* v = Find(doc, "sweep");
     if (!v)
@@ -375,29 +375,55 @@ Checker::CheckSweep(const Json& doc, const Scenario& s) const
     {
         Expect("/sweep", "an object of parameters and their values", *v);
     }
-    bool restarts = std::any_of(s.events.begin(), s.events.end(), [](const EventSpec& e) {
-        return e.action == "reload" || e.action == "upgrade";
-    });
+    Json plain = doc;
+    plain.erase("sweep");
+    auto check = [&plain, this](const std::string& key, const std::string& p) {
+        Keys pointers;
+        std::string why = ResolveTargets(plain, key, pointers);
+        if (!why.empty())
+        {
+            Fail(p, why);
+        }
+    };
     for (const auto& item : v->items())
     {
         const std::string p = Child("/sweep", item.key());
-        std::string pointer;
-        if (item.key() == "strategy" || item.key() == "policy")
+        if (item.key() != "zip")
         {
-            if (!restarts)
+            check(item.key(), p);
+            if (!item.value().is_array() || item.value().empty())
             {
-                Fail(p, "no reload or upgrade event to apply it to");
+                Expect(p, "a non-empty array of values", item.value());
             }
+            continue;
         }
-        else if (!ResolvePath(doc, item.key(), pointer))
+        // Parameters that vary together: one object of values per run.
+        const Json& zip = item.value();
+        if (!zip.is_array() || zip.empty())
         {
-            Fail(p,
-                 "unknown parameter (expected seed, strategy, policy or a dotted path into "
-                 "the scenario such as clients.rate)");
+            Expect(p,
+                   R"(a non-empty array of objects of values, such as [{"strategy": "close"}, )"
+                   R"({"strategy": "migrate", "policy": "hash"}])",
+                   zip);
         }
-        if (!item.value().is_array() || item.value().empty())
+        for (size_t i = 0; i < zip.size(); ++i)
         {
-            Expect(p, "a non-empty array of values", item.value());
+            const std::string pi = Child(p, i);
+            if (!zip[i].is_object() || zip[i].empty())
+            {
+                Expect(pi, "a non-empty object from parameters to their values", zip[i]);
+            }
+            for (const auto& entry : zip[i].items())
+            {
+                const std::string pk = Child(pi, entry.key());
+                if (v->contains(entry.key()))
+                {
+                    Fail(pk,
+                         "already swept by " + Child("/sweep", entry.key()) +
+                             " (a parameter is either zipped or swept alone)");
+                }
+                check(entry.key(), pk);
+            }
         }
     }
 }

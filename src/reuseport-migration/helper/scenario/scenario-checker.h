@@ -380,6 +380,19 @@ class Checker
     EventSpec ParseEvent(const Json& doc, const Json& v, const std::string& path) const;
 
     /**
+     * \brief Expand an event's repetition (every with count or until) into its occurrences,
+     * all with the event's path, so that the model sees plain events.
+     * \param v the event as written
+     * \param path its pointer
+     * \param e the event, parsed (its first occurrence)
+     * \param events the events so far, to which the occurrences are appended
+     */
+    void Repeat(const Json& v,
+                const std::string& path,
+                const EventSpec& e,
+                std::vector<EventSpec>& events) const;
+
+    /**
      * \param v the params of an attach-program event
      * \param path their pointer
      * \param e the event, whose program is known
@@ -418,11 +431,10 @@ class Checker
 
     /**
      * \brief Check the sweep's shape and parameter names (its values are checked by
-     * Expand, run by run).
+     * Expand, run by run), zip included.
      * \param doc the document
-     * \param s the scenario, parsed
      */
-    void CheckSweep(const Json& doc, const Scenario& s) const;
+    void CheckSweep(const Json& doc) const;
 
     std::string m_file;                                    //!< file, for errors
     Time m_duration;                                       //!< the run's duration

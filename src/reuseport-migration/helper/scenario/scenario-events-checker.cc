@@ -27,7 +27,8 @@ Checker::ParseEvents(const Json& doc, Scenario& s) const
     }
     for (size_t i = 0; i < v->size(); ++i)
     {
-        s.events.push_back(ParseEvent(doc, (*v)[i], Child("/events", i)));
+        const std::string path = Child("/events", i);
+        Repeat((*v)[i], path, ParseEvent(doc, (*v)[i], path), s.events);
     }
     std::stable_sort(s.events.begin(), s.events.end(), [](const EventSpec& a, const EventSpec& b) {
         return a.at < b.at;
@@ -204,6 +205,12 @@ Checker::ParseEvent(const Json& doc, const Json& v, const std::string& path) con
             e.policy = Enum(*x, p, WithPrograms({"hash", "last-slot"}));
         }
     }
+    if (auto [x, p] = get("policy"); x && e.strategy != "migrate")
+    {
+        Fail(p,
+             "key not allowed with strategy \"" + e.strategy +
+                 "\" (only \"migrate\" uses a policy)");
+    }
     if (auto [x, p] = get("workers"); x)
     {
         e.workers = static_cast<uint32_t>(Integer(*x, p, WORKERS));
@@ -284,7 +291,7 @@ Checker::ParseEvent(const Json& doc, const Json& v, const std::string& path) con
             Expect(p, "the two ends of a link of the topology", *x);
         }
     }
-    if (auto [x, p] = get("until"); x)
+    if (auto [x, p] = get("until"); x && e.action == "drop-segments")
     {
         e.until = Duration(*x, p, false);
         if (e.until <= e.at)

@@ -167,6 +167,14 @@ Actions()
         {
             spec.keys.insert(spec.keys.begin(), {"at", "action"});
             spec.required.insert(spec.required.begin(), "at");
+            // Any event may repeat; drop-segments has its own "until" (its window's end).
+            for (const char* key : {"every", "count", "until"})
+            {
+                if (!Contains(spec.keys, key))
+                {
+                    spec.keys.emplace_back(key);
+                }
+            }
         }
         return a;
     }();

@@ -79,7 +79,7 @@ const Keys* DistributionKeys(const std::string& distribution);
 struct ActionSpec
 {
     std::string name; //!< action
-    Keys keys;        //!< all its keys, `at` and `action` first
+    Keys keys;        //!< all its keys, `at` and `action` first, `every`, `count`, `until` last
     Keys required;    //!< the keys without a default, `at` first
 };
 

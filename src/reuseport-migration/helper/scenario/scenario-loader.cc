@@ -11,6 +11,7 @@
 #include "ns3/scenario-programs.h"
 #endif
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -24,10 +25,11 @@ namespace ns3
 
 using scenario_detail::Checker;
 using scenario_detail::Child;
+using scenario_detail::Contains;
 using scenario_detail::Find;
 using scenario_detail::Json;
 using scenario_detail::Keys;
-using scenario_detail::ResolvePath;
+using scenario_detail::ResolveTargets;
 using scenario_detail::SetPath;
 
 namespace
@@ -130,12 +132,27 @@ ParseDocument(const Json& doc, const std::string& file)
     return s;
 }
 
-/// \brief A sweep parameter.
-struct SweepParam
+/// \brief One value a choice of a sweep sets.
+struct SweepSet
 {
-    std::string key;    //!< "seed", "strategy", "clients.rate"...
-    const Json* values; //!< its values
-    Keys targets;       //!< JSON pointers of the values it sets
+    std::string key;   //!< "seed", "strategy", "clients.rate", "events.reload.workers"...
+    const Json* value; //!< its value
+    std::string at;    //!< where the value is written: /sweep/KEY/I or /sweep/zip/I/KEY
+    Keys targets;      //!< JSON pointers of the values it sets
+};
+
+/// \brief What one run takes from one sweep dimension: a value, or a zip entry's values.
+struct SweepChoice
+{
+    std::string at;             //!< /sweep/KEY/I or /sweep/zip/I
+    std::vector<SweepSet> sets; //!< what it sets
+};
+
+/// \brief A sweep key: a parameter and its values, or the zip and its entries.
+struct SweepDimension
+{
+    Keys labels;                     //!< the parameters it names in a run's params
+    std::vector<SweepChoice> choice; //!< one per value or entry
 };
 
 /**
@@ -166,6 +183,53 @@ ApplyParam(Json& doc, const std::string& key, const Json& value)
         return true;
     }
     return SetPath(doc, key, value);
+}
+
+/**
+ * \param plain the document, without its sweep
+ * \param sweep its sweep, checked
+ * \return the dimensions, in key order
+ */
+std::vector<SweepDimension>
+Dimensions(const Json& plain, const Json& sweep)
+{
+    auto set = [&plain](const std::string& key, const Json& value, const std::string& at) {
+        SweepSet s{key, &value, at, {}};
+        ResolveTargets(plain, key, s.targets);
+        return s;
+    };
+    std::vector<SweepDimension> dims;
+    for (const auto& item : sweep.items())
+    {
+        SweepDimension dim;
+        const std::string p = Child("/sweep", item.key());
+        const Json& values = item.value();
+        for (size_t i = 0; i < values.size(); ++i)
+        {
+            SweepChoice c{Child(p, i), {}};
+            if (item.key() != "zip")
+            {
+                c.sets.push_back(set(item.key(), values[i], c.at));
+                dim.choice.push_back(c);
+                continue;
+            }
+            for (const auto& entry : values[i].items())
+            {
+                c.sets.push_back(set(entry.key(), entry.value(), Child(c.at, entry.key())));
+                if (!Contains(dim.labels, entry.key()))
+                {
+                    dim.labels.push_back(entry.key());
+                }
+            }
+            dim.choice.push_back(c);
+        }
+        if (item.key() != "zip")
+        {
+            dim.labels.push_back(item.key());
+        }
+        dims.push_back(dim);
+    }
+    return dims;
 }
 
 } // namespace
@@ -321,61 +385,43 @@ ScenarioLoader::Expand(const nlohmann::ordered_json& doc, const std::string& fil
     }
     Json plain = doc;
     plain.erase("sweep");
+    const std::vector<SweepDimension> dims = Dimensions(plain, *sweep);
 
-    std::vector<SweepParam> params;
-    for (const auto& item : sweep->items())
+    // Each value (or zip entry) alone first, so that a bad value is reported where it is
+    // written.
+    for (const auto& dim : dims)
     {
-        SweepParam param{item.key(), &item.value(), {}};
-        if (param.key == "strategy" || param.key == "policy")
+        for (const auto& c : dim.choice)
         {
-            const Json& events = plain.at("events");
-            for (size_t i = 0; i < events.size(); ++i)
-            {
-                const std::string action = events[i].at("action").get<std::string>();
-                if (action == "reload" || action == "upgrade")
-                {
-                    param.targets.push_back(Child(Child("/events", i), param.key));
-                }
-            }
-        }
-        else
-        {
-            std::string pointer;
-            ResolvePath(plain, param.key, pointer);
-            param.targets.push_back(pointer);
-        }
-        params.push_back(param);
-    }
-
-    // Each value alone first, so that a bad value is reported where it is written.
-    for (const auto& param : params)
-    {
-        for (size_t i = 0; i < param.values->size(); ++i)
-        {
-            const std::string at = Child(Child("/sweep", param.key), i);
             Json d = plain;
-            ApplyParam(d, param.key, (*param.values)[i]);
+            for (const auto& set : c.sets)
+            {
+                ApplyParam(d, set.key, *set.value);
+            }
             try
             {
                 ParseDocument(d, file);
             }
             catch (const ScenarioError& e)
             {
-                for (const auto& t : param.targets)
+                for (const auto& set : c.sets)
                 {
-                    if (e.GetPath() == t)
+                    for (const auto& t : set.targets)
                     {
-                        throw ScenarioError(file, at, e.GetMessage());
-                    }
-                    if (e.GetPath().compare(0, t.size() + 1, t + "/") == 0)
-                    {
-                        throw ScenarioError(file,
-                                            at + e.GetPath().substr(t.size()),
-                                            e.GetMessage());
+                        if (e.GetPath() == t)
+                        {
+                            throw ScenarioError(file, set.at, e.GetMessage());
+                        }
+                        if (e.GetPath().compare(0, t.size() + 1, t + "/") == 0)
+                        {
+                            throw ScenarioError(file,
+                                                set.at + e.GetPath().substr(t.size()),
+                                                e.GetMessage());
+                        }
                     }
                 }
                 throw ScenarioError(file,
-                                    at,
+                                    c.at,
                                     (e.GetPath().empty() ? "" : e.GetPath() + ": ") +
                                         e.GetMessage());
             }
@@ -383,9 +429,9 @@ ScenarioLoader::Expand(const nlohmann::ordered_json& doc, const std::string& fil
     }
 
     uint64_t total = 1;
-    for (const auto& param : params)
+    for (const auto& dim : dims)
     {
-        total *= param.values->size();
+        total *= dim.choice.size();
         if (total > MAX_RUNS)
         {
             throw ScenarioError(file,
@@ -400,22 +446,32 @@ ScenarioLoader::Expand(const nlohmann::ordered_json& doc, const std::string& fil
     {
         ScenarioRun run;
         run.index = static_cast<uint32_t>(k);
-        std::vector<size_t> pick(params.size());
+        std::vector<size_t> pick(dims.size());
         uint64_t rest = k;
-        for (size_t j = params.size(); j-- > 0;)
+        for (size_t j = dims.size(); j-- > 0;)
         {
-            pick[j] = rest % params[j].values->size();
-            rest /= params[j].values->size();
+            pick[j] = rest % dims[j].choice.size();
+            rest /= dims[j].choice.size();
         }
         Json d = plain;
         std::string label;
         bool applied = true;
-        for (size_t j = 0; j < params.size(); ++j)
+        for (size_t j = 0; j < dims.size(); ++j)
         {
-            const Json& value = (*params[j].values)[pick[j]];
-            applied = ApplyParam(d, params[j].key, value) && applied;
-            run.params.emplace_back(params[j].key, ValueText(value));
-            label += (j ? ", " : "") + params[j].key + "=" + run.params.back().second;
+            const SweepChoice& c = dims[j].choice[pick[j]];
+            for (const auto& set : c.sets)
+            {
+                applied = ApplyParam(d, set.key, *set.value) && applied;
+            }
+            // A zipped parameter that this entry leaves out keeps the file's value: "-".
+            for (const auto& name : dims[j].labels)
+            {
+                auto it = std::find_if(c.sets.begin(), c.sets.end(), [&name](const SweepSet& x) {
+                    return x.key == name;
+                });
+                run.params.emplace_back(name, it == c.sets.end() ? "-" : ValueText(*it->value));
+                label += (label.empty() ? "" : ", ") + name + "=" + run.params.back().second;
+            }
         }
         const std::string prefix = "run " + std::to_string(k) + " (" + label + "): ";
         if (!applied)

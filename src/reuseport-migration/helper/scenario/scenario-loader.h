@@ -107,6 +107,8 @@ class ScenarioLoader
     static constexpr double MAX_ATTEMPTS = 5e7;
     static constexpr double WARN_ATTEMPTS = 2e6; //!< warn above this many connections
     static constexpr size_t WARN_EVENTS = 10000; //!< warn above this many events
+    /// The most events once repeated events are expanded (every with count or until).
+    static constexpr size_t MAX_EVENTS = 100000;
 };
 
 } // namespace ns3

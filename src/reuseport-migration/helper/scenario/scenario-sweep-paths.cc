@@ -6,6 +6,7 @@
 
 #include "scenario-keys.h"
 
+#include <cctype>
 #include <initializer_list>
 #include <regex>
 #include <vector>
@@ -230,11 +231,114 @@ ResolvePath(const Json& root, const std::string& dotted, std::string& pointer)
     return true;
 }
 
+namespace
+{
+
+/**
+ * \param parts the components of a dotted path
+ * \return whether it selects events by action ("events.reload...")
+ */
+bool
+IsActionSelector(const std::vector<std::string>& parts)
+{
+    // "01" is a malformed index, not an action.
+    return parts.size() >= 2 && parts[0] == "events" && !parts[1].empty() &&
+           !std::isdigit(static_cast<unsigned char>(parts[1][0]));
+}
+
+/**
+ * \param root a document
+ * \param parts the components of a dotted path that selects events by action
+ * \return the same path for each event of that action, with its index
+ */
+std::vector<std::string>
+SelectedPaths(const Json& root, const std::vector<std::string>& parts)
+{
+    std::vector<std::string> paths;
+    const Json* events = Find(root, "events");
+    for (size_t i = 0; events && events->is_array() && i < events->size(); ++i)
+    {
+        const Json& ev = (*events)[i];
+        const Json* action = ev.is_object() ? Find(ev, "action") : nullptr;
+        if (action && *action == parts[1])
+        {
+            std::string path = "events." + std::to_string(i);
+            for (size_t j = 2; j < parts.size(); ++j)
+            {
+                path += "." + parts[j];
+            }
+            paths.push_back(path);
+        }
+    }
+    return paths;
+}
+
+} // namespace
+
+std::string
+ResolveTargets(const Json& root, const std::string& key, Keys& pointers)
+{
+    pointers.clear();
+    if (key == "strategy" || key == "policy")
+    {
+        const Json* events = Find(root, "events");
+        for (size_t i = 0; events && events->is_array() && i < events->size(); ++i)
+        {
+            const Json& ev = (*events)[i];
+            const Json* action = ev.is_object() ? Find(ev, "action") : nullptr;
+            if (action && (*action == "reload" || *action == "upgrade"))
+            {
+                pointers.push_back(Child(Child("/events", i), key));
+            }
+        }
+        return pointers.empty() ? "no reload or upgrade event to apply it to" : "";
+    }
+    const std::string unknown = "unknown parameter (expected seed, strategy, policy or a dotted "
+                                "path into the scenario such as clients.rate)";
+    std::vector<std::string> parts = Split(key, '.');
+    if (!IsActionSelector(parts))
+    {
+        std::string pointer;
+        if (!ResolvePath(root, key, pointer))
+        {
+            return unknown;
+        }
+        pointers.push_back(pointer);
+        return "";
+    }
+    if (!Contains(ActionNames(), parts[1]))
+    {
+        return "unknown parameter (expected an event index or an action (" +
+               PlainList(ActionNames()) + ") after events)";
+    }
+    for (const std::string& path : SelectedPaths(root, parts))
+    {
+        std::string pointer;
+        if (!ResolvePath(root, path, pointer))
+        {
+            return unknown;
+        }
+        pointers.push_back(pointer);
+    }
+    return pointers.empty() ? "no event with action \"" + parts[1] + "\" to apply it to" : "";
+}
+
 bool
 SetPath(Json& root, const std::string& dotted, const Json& value)
 {
+    std::vector<std::string> parts = Split(dotted, '.');
+    if (IsActionSelector(parts))
+    {
+        std::vector<std::string> paths = SelectedPaths(root, parts);
+        bool set = !paths.empty();
+        for (const std::string& path : paths)
+        {
+            set = SetPath(root, path, value) && set;
+        }
+        return set;
+    }
     Json* cur = &root;
-    for (const std::string& part : Split(dotted, '.'))
+    for (const std::string& part : parts)
     {
         size_t index;
         if (cur->is_object())

@@ -9,6 +9,7 @@
 #define SCENARIO_SWEEP_PATHS_H
 
 #include "scenario-json.h"
+#include "scenario-keys.h"
 
 #include <string>
 
@@ -30,7 +31,19 @@ namespace scenario_detail
 bool ResolvePath(const Json& root, const std::string& dotted, std::string& pointer);
 
 /**
- * \brief Set the value at a dotted path resolved before, creating missing objects.
+ * \brief Resolve a sweep parameter to the values it sets: `seed`; `strategy` and `policy`
+ * (every reload and upgrade event); a dotted path; or a dotted path whose second component
+ * names an action instead of an index ("events.reload.strategy": every reload event).
+ * \param root the document, without its sweep
+ * \param key the parameter
+ * \param pointers set to the JSON pointers of the values it sets
+ * \return "" if it resolves, else why not (a message for the parameter's sweep path)
+ */
+std::string ResolveTargets(const Json& root, const std::string& key, Keys& pointers);
+
+/**
+ * \brief Set the value at a dotted path resolved before, creating missing objects; an
+ * action in place of an event index sets the value in every event of that action.
  * \param root the document
  * \param dotted the path
  * \param value the value
