@@ -204,6 +204,15 @@ def check_subset(file, doc):
     if not isinstance(sweep, dict):
         raise ScenarioError(file, "/sweep", "expected an object of parameters and their values")
     for key, values in sweep.items():
+        # Not yet on the kernel side: refused rather than run as something else.
+        if key == "zip":
+            raise ScenarioError(file, "/sweep/zip", "expected no zip (the kernel side sweeps "
+                                "one parameter at a time; write the runs as separate sweeps)")
+        parts = key.split(".")
+        if len(parts) > 2 and parts[0] == "events" and not parts[1].isdigit():
+            raise ScenarioError(file, f"/sweep/{key}", "expected an event index, as in "
+                                "events.0.strategy (the kernel side does not select events "
+                                "by action)")
         if not isinstance(values, list):
             raise ScenarioError(file, f"/sweep/{key}", "expected a non-empty array of values")
         for i, value in enumerate(values):
@@ -350,6 +359,10 @@ def check_run(file, doc):
         if action not in EVENTS:
             d.fail(f"{p}/action", "one of " + ", ".join(sorted(EVENTS)) + " (the kernel side "
                    "has no packet filter)", action)
+        for key in ("every", "count") + (() if action == "drop-segments" else ("until",)):
+            if d.get(f"{p}/{key}") is not None:
+                d.fail(f"{p}/{key}", "no repetition (the kernel side does not repeat events; "
+                       "write each occurrence)", d.get(f"{p}/{key}"))
         e = {"index": i, "at": d.duration(f"{p}/at"), "action": action, "path": p}
         if action in ("reload", "upgrade"):
             e["strategy"] = d.string(f"{p}/strategy", "close", STRATEGIES)

@@ -109,6 +109,23 @@ class SubsetTest(unittest.TestCase):
                          'kernel side runs no built-in C++ program; name its twin under '
                          'programs/), got "round-robin"')
 
+    def test_repeated_events_are_refused_where_written(self):
+        doc = scenario(events=[{"at": "0.1s", "action": "stall-worker", "worker": 0,
+                                "every": "0.1s", "count": 3}])
+        self.assertEqual(self.refused(doc), 'x.json: /events/0/every: expected no repetition '
+                         '(the kernel side does not repeat events; write each occurrence), '
+                         'got "0.1s"')
+
+    def test_zip_and_sweeps_by_action_are_refused(self):
+        reload = [{"at": "0.5s", "action": "reload", "strategy": "close"}]
+        zipped = dict(scenario(events=reload),
+                      sweep={"zip": [{"strategy": "close"}, {"strategy": "migrate"}]})
+        self.assertTrue(self.refused(zipped).startswith("x.json: /sweep/zip: expected no zip"))
+        by_action = dict(scenario(events=reload),
+                         sweep={"events.reload.strategy": ["close", "migrate"]})
+        self.assertTrue(self.refused(by_action).startswith(
+            "x.json: /sweep/events.reload.strategy: expected an event index"))
+
     def test_a_steering_object_is_attached_first(self):
         # As the model's master attaches it: at 0 s, before the events of that instant.
         doc = scenario(**{"server.steering": {"object": "programs/refuse-migration.bpf.o"}},

@@ -1191,3 +1191,150 @@ TEST(ScenarioLoaderTest, BadFiles)
 
 } // namespace
 } // namespace ns3
+
+namespace ns3
+{
+namespace
+{
+
+/// Times of the events of one action, in order.
+std::vector<Time>
+TimesOf(const Scenario& s, const std::string& action)
+{
+    std::vector<Time> times;
+    for (const auto& e : s.events)
+    {
+        if (e.action == action)
+        {
+            times.push_back(e.at);
+        }
+    }
+    return times;
+}
+
+TEST(ScenarioRepeatTest, EveryWithCountOrUntilGivesEachOccurrence)
+{
+    // count 3 from 1 s every 250 ms: 1, 1.25, 1.5 s; until 2 s from 1 s every 0.5 s: 1, 1.5
+    // and 2 s (until included). Each copy keeps the path written in the file.
+    Json doc = Base();
+    doc["events"].push_back({{"at", "1s"},
+                             {"action", "stall-worker"},
+                             {"worker", 0},
+                             {"every", "250ms"},
+                             {"count", 3}});
+    doc["events"].push_back({{"at", "1s"},
+                             {"action", "resume-worker"},
+                             {"worker", 0},
+                             {"every", "0.5s"},
+                             {"until", "2s"}});
+    Scenario s = Parse(doc);
+    EXPECT_EQ(TimesOf(s, "stall-worker"),
+              (std::vector<Time>{Seconds(1), MilliSeconds(1250), MilliSeconds(1500)}));
+    EXPECT_EQ(TimesOf(s, "resume-worker"),
+              (std::vector<Time>{Seconds(1), MilliSeconds(1500), Seconds(2)}));
+    for (const auto& e : s.events)
+    {
+        if (e.action == "stall-worker")
+        {
+            EXPECT_EQ(e.path, "/events/1");
+        }
+    }
+}
+
+TEST(ScenarioRepeatTest, ARepetitionNeedsEveryAndOneEnd)
+{
+    auto pathOf = [](Json ev) {
+        Json doc = Base();
+        doc["events"].push_back(ev);
+        try
+        {
+            Parse(doc);
+        }
+        catch (const ScenarioError& e)
+        {
+            return e.GetPath();
+        }
+        return std::string("accepted");
+    };
+    Json stall = {{"at", "1s"}, {"action", "stall-worker"}, {"worker", 0}};
+    Json noEnd = stall;
+    noEnd["every"] = "1s";
+    EXPECT_NE(pathOf(noEnd), "accepted");
+    Json both = noEnd;
+    both["count"] = 2;
+    both["until"] = "3s";
+    EXPECT_NE(pathOf(both), "accepted");
+    Json zero = noEnd;
+    zero["count"] = 0;
+    EXPECT_EQ(pathOf(zero), "/events/1/count");
+    Json countAlone = stall;
+    countAlone["count"] = 2;
+    EXPECT_NE(pathOf(countAlone), "accepted");
+}
+
+TEST(ScenarioSweepTest, ZipVariesItsKeysTogether)
+{
+    // zip (2 entries) then seed (2 values), in key order: close/1, close/2, migrate/1,
+    // migrate/2; the policy goes only with migrate.
+    Json doc = Base();
+    doc["sweep"] = {
+        {"zip", {{{"strategy", "close"}}, {{"strategy", "migrate"}, {"policy", "last-slot"}}}},
+        {"seed", {1, 2}}};
+    auto runs = ScenarioLoader::Expand(doc, "inline.json");
+    ASSERT_EQ(runs.size(), 4u);
+    std::vector<std::pair<std::string, uint32_t>> got;
+    for (const auto& r : runs)
+    {
+        const EventSpec& reload = r.scenario.events.at(0);
+        got.emplace_back(reload.strategy + "/" + reload.policy, r.scenario.seed);
+    }
+    EXPECT_EQ(got,
+              (std::vector<std::pair<std::string, uint32_t>>{{"close/hash", 1},
+                                                             {"close/hash", 2},
+                                                             {"migrate/last-slot", 1},
+                                                             {"migrate/last-slot", 2}}));
+}
+
+TEST(ScenarioSweepTest, APolicyOnAStrategyThatIgnoresItIsAnError)
+{
+    Json doc = Base();
+    doc["events"][0]["strategy"] = "drain-steer";
+    doc["events"][0]["policy"] = "last-slot";
+    try
+    {
+        Parse(doc);
+        ADD_FAILURE() << "accepted";
+    }
+    catch (const ScenarioError& e)
+    {
+        EXPECT_EQ(e.GetPath(), "/events/0/policy");
+    }
+}
+
+TEST(ScenarioSweepTest, ASweepNamesEveryEventOfAnAction)
+{
+    // Two reloads; events.reload.strategy sets both.
+    Json doc = Base();
+    doc["events"].push_back({{"at", "5s"}, {"action", "reload"}});
+    doc["sweep"] = {{"events.reload.strategy", {"close", "handover"}}};
+    auto runs = ScenarioLoader::Expand(doc, "inline.json");
+    ASSERT_EQ(runs.size(), 2u);
+    for (const auto& e : runs[1].scenario.events)
+    {
+        EXPECT_EQ(e.strategy, "handover");
+    }
+    Json none = Base();
+    none["sweep"] = {{"events.kill-worker.respawn", {true, false}}};
+    try
+    {
+        ScenarioLoader::Expand(none, "inline.json");
+        ADD_FAILURE() << "accepted";
+    }
+    catch (const ScenarioError& e)
+    {
+        EXPECT_EQ(e.GetPath(), "/sweep/events.kill-worker.respawn");
+    }
+}
+
+} // namespace
+} // namespace ns3
